@@ -1,0 +1,1 @@
+"""altpay: the Alternative Payments Customers API."""

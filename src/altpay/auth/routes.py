@@ -1,0 +1,131 @@
+"""``POST /oauth/token``: the client-credentials grant (RFC 6749 §4.4), RFC 6749 errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import parse_qsl, unquote_plus
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+
+from altpay.auth import service
+from altpay.auth.schemas import TokenReply
+from altpay.core.body import media_type_of, read_limited_body
+from altpay.core.errors import OAuthError, PayloadTooLarge
+from altpay.runtime import Runtime, runtime_of
+
+router = APIRouter(tags=["OAuth"])
+
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+MAX_FORM_BYTES = 16 * 1024
+_BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="altpay"'}
+_basic = HTTPBasic(auto_error=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCredentials:
+    client_id: str
+    client_secret: str
+    by_basic: bool
+
+
+def _invalid_request(description: str) -> OAuthError:
+    return OAuthError("invalid_request", description)
+
+
+async def _read_form(request: Request) -> dict[str, str]:
+    if media_type_of(request) != FORM_MEDIA_TYPE:
+        raise _invalid_request(f"The body must be {FORM_MEDIA_TYPE}.")
+    try:
+        raw = await read_limited_body(request, MAX_FORM_BYTES)
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw))
+    except (PayloadTooLarge, UnicodeDecodeError, ValueError) as error:
+        raise _invalid_request("The body is not a valid form.") from error
+    form = dict(pairs)
+    if len(form) != len(pairs):
+        raise _invalid_request("A parameter is repeated.")
+    return form
+
+
+async def _basic_credentials(request: Request) -> HTTPBasicCredentials | None:
+    try:
+        return await _basic(request)
+    except HTTPException as error:
+        raise OAuthError(
+            "invalid_client", "Malformed Basic credentials.", status=401, headers=_BASIC_CHALLENGE
+        ) from error
+
+
+def _client_credentials(
+    basic: HTTPBasicCredentials | None, form: dict[str, str]
+) -> ClientCredentials:
+    in_form = "client_id" in form or "client_secret" in form
+    if basic is not None and in_form:
+        raise _invalid_request("Use one client authentication method, not two.")
+    if basic is not None:
+        # RFC 6749 §2.3.1: the id and secret are form-encoded before Basic encoding.
+        return ClientCredentials(unquote_plus(basic.username), unquote_plus(basic.password), True)
+    client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
+    if not client_id or not client_secret:
+        raise OAuthError("invalid_client", "Client authentication is required.", status=401)
+    return ClientCredentials(client_id, client_secret, False)
+
+
+async def _enforce_rate(runtime: Runtime, request: Request, client_id: str) -> None:
+    limiter = runtime.token_limiter
+    if limiter is None:
+        return
+    address = request.client.host if request.client else "unknown"
+    for key in (f"token-client:{client_id}", f"token-address:{address}"):
+        retry_after = await limiter.retry_after(key)
+        if retry_after is not None:
+            raise OAuthError(
+                "rate_limited",
+                "Too many token requests; retry later.",
+                status=429,
+                headers={"Retry-After": str(retry_after)},
+            )
+
+
+@router.post(
+    "/oauth/token",
+    operation_id="createAccessToken",
+    summary="Get an access token",
+    response_model=TokenReply,
+)
+async def create_access_token(
+    request: Request,
+    response: Response,
+    basic: Annotated[HTTPBasicCredentials | None, Depends(_basic_credentials)],
+) -> TokenReply:
+    """Exchange client credentials for a bearer access token (client-credentials grant)."""
+    form = await _read_form(request)
+    credentials = _client_credentials(basic, form)
+    runtime = runtime_of(request)
+    await _enforce_rate(runtime, request, credentials.client_id)
+    grant_type = form.get("grant_type")
+    if not grant_type:
+        raise _invalid_request("grant_type is required.")
+    if grant_type != "client_credentials":
+        raise OAuthError("unsupported_grant_type", "Only client_credentials is supported.")
+    try:
+        async with runtime.database.transaction(write=False) as connection:
+            issued = await service.grant_client_credentials(
+                connection,
+                runtime.tokens,
+                client_id=credentials.client_id,
+                client_secret=credentials.client_secret,
+                scope=form.get("scope"),
+            )
+    except service.ClientAuthenticationFailed as error:
+        headers = _BASIC_CHALLENGE if credentials.by_basic else None
+        raise OAuthError(
+            "invalid_client", "Client authentication failed.", status=401, headers=headers
+        ) from error
+    except service.InvalidScope as error:
+        raise OAuthError("invalid_scope", str(error)) from error
+    response.headers["Pragma"] = "no-cache"
+    return TokenReply(
+        access_token=issued.access_token, expires_in=issued.expires_in, scope=issued.scope
+    )

@@ -1,0 +1,133 @@
+"""Accounts, API clients and the client-credentials grant. No HTTP here, and no commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from altpay.auth import repository
+from altpay.auth.schemas import AccountOut, ClientOut, NewClientOut
+from altpay.auth.secrets import HashedSecret, hash_secret, new_secret, secret_matches
+from altpay.auth.tokens import ALL_SCOPES, IssuedToken, TokenService
+from altpay.core.errors import NotFound, ValidationFailed
+from altpay.core.ids import new_id
+from altpay.core.timestamps import format_timestamp, utc_now
+
+MAX_NAME_LENGTH = 255
+
+
+class InvalidScope(ValueError):
+    """A requested scope that does not exist or that the client may not have."""
+
+
+def parse_scopes(text: str) -> tuple[str, ...]:
+    """Space-separated scopes, known ones only, in canonical order."""
+    requested = set(text.split())
+    unknown = requested - set(ALL_SCOPES)
+    if unknown:
+        raise InvalidScope(f"unknown scope: {' '.join(sorted(unknown))}")
+    return tuple(scope for scope in ALL_SCOPES if scope in requested)
+
+
+def _checked_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH or not name.isprintable():
+        raise ValidationFailed(
+            validation_errors={"name": f"must be 1 to {MAX_NAME_LENGTH} printable characters"}
+        )
+    return name
+
+
+async def create_account(connection: AsyncConnection, name: str) -> AccountOut:
+    account = AccountOut(id=new_id("acct"), name=_checked_name(name))
+    now = utc_now()
+    await repository.insert_account(
+        connection, {**account.model_dump(), "created_at": now, "updated_at": now}
+    )
+    return account
+
+
+async def create_client(
+    connection: AsyncConnection, *, account_id: str, name: str, scopes: str
+) -> NewClientOut:
+    try:
+        granted = parse_scopes(scopes)
+    except InvalidScope as error:
+        raise ValidationFailed(validation_errors={"scopes": str(error)}) from error
+    if not granted:
+        raise ValidationFailed(validation_errors={"scopes": "at least one scope is required"})
+    checked_name = _checked_name(name)
+    if await repository.get_account(connection, account_id) is None:
+        raise NotFound(f"No account {account_id}.")
+    secret = new_secret()
+    hashed = hash_secret(secret)
+    client_id = new_id("cli")
+    now = utc_now()
+    await repository.insert_client(
+        connection,
+        {
+            "id": client_id,
+            "account_id": account_id,
+            "name": checked_name,
+            "secret_key": hashed.key,
+            "secret_hash": hashed.digest,
+            "scopes": " ".join(granted),
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    return NewClientOut(
+        client_id=client_id, client_secret=secret, account_id=account_id, scopes=list(granted)
+    )
+
+
+async def list_clients(connection: AsyncConnection, account_id: str) -> list[ClientOut]:
+    if await repository.get_account(connection, account_id) is None:
+        raise NotFound(f"No account {account_id}.")
+    return [_client_out(row) for row in await repository.list_clients(connection, account_id)]
+
+
+def _client_out(row: Any) -> ClientOut:
+    return ClientOut(
+        client_id=row.id,
+        name=row.name,
+        account_id=row.account_id,
+        scopes=row.scopes.split(),
+        created_at=format_timestamp(row.created_at),
+        disabled=row.disabled_at is not None,
+    )
+
+
+async def disable_client(connection: AsyncConnection, client_id: str) -> None:
+    if await repository.get_client(connection, client_id) is None:
+        raise NotFound(f"No client {client_id}.")
+    await repository.disable_client(connection, client_id, utc_now())
+
+
+class ClientAuthenticationFailed(Exception):
+    """Unknown client, wrong secret, or disabled client: deliberately indistinguishable."""
+
+
+async def grant_client_credentials(
+    connection: AsyncConnection,
+    tokens: TokenService,
+    *,
+    client_id: str,
+    client_secret: str,
+    scope: str | None,
+) -> IssuedToken:
+    """Authenticates the client and issues a token for the requested (or all) scopes.
+
+    Raises ClientAuthenticationFailed, or InvalidScope for a scope the client may not have.
+    """
+    client = await repository.get_client(connection, client_id)
+    if client is None or client.disabled_at is not None:
+        raise ClientAuthenticationFailed
+    if not secret_matches(client_secret, HashedSecret(client.secret_key, client.secret_hash)):
+        raise ClientAuthenticationFailed
+    allowed = tuple(client.scopes.split())
+    granted = allowed if not scope else parse_scopes(scope)
+    if not set(granted) <= set(allowed):
+        raise InvalidScope("the client may not have the requested scope")
+    return tokens.issue(client_id=client.id, account_id=client.account_id, scopes=granted)

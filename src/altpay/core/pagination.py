@@ -1,0 +1,178 @@
+"""Keyset pagination over (created_at, id), newest first, with signed position cursors.
+
+Used by every list: the limit and cursor parameters, the cursor codec, the keyset query
+and the page envelope. A page costs one indexed range scan whatever its depth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from itsdangerous import BadData, URLSafeSerializer
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Row, Select, exists, literal, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from altpay.core.errors import InvalidCursor, InvalidParameter
+from altpay.core.timestamps import format_timestamp
+
+MAX_LIMIT = 100
+
+Item = TypeVar("Item", bound=BaseModel)
+
+
+class Paginated(BaseModel, Generic[Item]):
+    """The page envelope every list returns."""
+
+    data: list[Item]
+    start_cursor: str = Field(description="Cursor of the first item; empty on an empty page.")
+    end_cursor: str = Field(description="Cursor of the last item; empty on an empty page.")
+    has_next_page: bool = Field(description="Whether an older item exists under these filters.")
+    has_previous_page: bool = Field(description="Whether a newer item exists under these filters.")
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    created_at: datetime
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    limit: int
+    after: str | None
+    before: str | None
+
+
+def page_request(
+    limit: Annotated[
+        int,
+        Query(description="Number of items to return", ge=1, le=MAX_LIMIT),
+    ] = MAX_LIMIT,
+    after: Annotated[
+        str | None,
+        Query(
+            description="Specifies the cursor after which to start returning results. For the "
+            "first page, this should be left empty. For subsequent pages, use the value of the "
+            "end_cursor field from the previous response.",
+            max_length=1024,
+        ),
+    ] = None,
+    before: Annotated[
+        str | None,
+        Query(
+            description="Specifies the cursor before which to return results. Use this to "
+            "paginate backwards. For example, to load the previous page, provide the value of "
+            "the start_cursor field from the last response.",
+            max_length=1024,
+        ),
+    ] = None,
+) -> PageRequest:
+    # An empty cursor means "the first page" (the vendor's own words).
+    after, before = after or None, before or None
+    if after is not None and before is not None:
+        raise InvalidParameter(
+            "Use either after or before, not both.",
+            validation_errors={"before": "cannot be combined with after"},
+        )
+    return PageRequest(limit=limit, after=after, before=before)
+
+
+class CursorCodec:
+    """Signs positions into opaque URL-safe cursors bound to one account and one list."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def _serializer(self, list_key: str) -> URLSafeSerializer:
+        return URLSafeSerializer(self._key, salt=f"altpay.cursor:{list_key}")
+
+    def encode(self, position: Position, list_key: str) -> str:
+        return str(
+            self._serializer(list_key).dumps([format_timestamp(position.created_at), position.id])
+        )
+
+    def decode(self, cursor: str, list_key: str) -> Position:
+        try:
+            created_at, object_id = self._serializer(list_key).loads(cursor)
+            return Position(datetime.fromisoformat(created_at), str(object_id))
+        except (BadData, ValueError, TypeError) as error:
+            raise InvalidCursor(validation_errors={"cursor": "not a cursor of this list"}) from error
+
+
+@dataclass(frozen=True, slots=True)
+class PageBounds:
+    """A page request with its cursors decoded and checked."""
+
+    limit: int
+    after: Position | None
+    before: Position | None
+
+
+def page_bounds(request: PageRequest, codec: CursorCodec, list_key: str) -> PageBounds:
+    return PageBounds(
+        limit=request.limit,
+        after=codec.decode(request.after, list_key) if request.after else None,
+        before=codec.decode(request.before, list_key) if request.before else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: Sequence[Row[Any]]
+    has_next_page: bool
+    has_previous_page: bool
+
+
+@dataclass(frozen=True, slots=True)
+class KeysetList:
+    """One list's query: its base select (filters applied) and its ordering columns."""
+
+    query: Select[Any]
+    created_at: ColumnElement[datetime]
+    id: ColumnElement[str]
+
+    def _key(self) -> ColumnElement[Any]:
+        return tuple_(self.created_at, self.id)
+
+    def _bound(self, position: Position) -> ColumnElement[Any]:
+        return tuple_(
+            literal(position.created_at, self.created_at.type), literal(position.id, self.id.type)
+        )
+
+    async def _any(self, connection: AsyncConnection, condition: ColumnElement[bool]) -> bool:
+        probe = select(exists(self.query.where(condition).with_only_columns(self.id)))
+        return bool(await connection.scalar(probe))
+
+    async def fetch(self, connection: AsyncConnection, bounds: PageBounds) -> Page:
+        limit = bounds.limit
+        if bounds.before is not None:
+            bound = self._bound(bounds.before)
+            query = self.query.where(self._key() > bound)
+            query = query.order_by(self.created_at.asc(), self.id.asc()).limit(limit + 1)
+            rows = list((await connection.execute(query)).all())
+            has_next = await self._any(connection, self._key() <= bound)
+            return Page(rows[:limit][::-1], has_next, has_previous_page=len(rows) > limit)
+        query = self.query.order_by(self.created_at.desc(), self.id.desc()).limit(limit + 1)
+        has_previous = False
+        if bounds.after is not None:
+            bound = self._bound(bounds.after)
+            query = query.where(self._key() < bound)
+            has_previous = await self._any(connection, self._key() >= bound)
+        rows = list((await connection.execute(query)).all())
+        return Page(rows[:limit], len(rows) > limit, has_previous)
+
+
+def page_cursors(page: Page, codec: CursorCodec, list_key: str) -> tuple[str, str]:
+    """The start and end cursors of a page (``""`` when it is empty)."""
+    if not page.rows:
+        return "", ""
+    first, last = page.rows[0], page.rows[-1]
+    return (
+        codec.encode(Position(first.created_at, first.id), list_key),
+        codec.encode(Position(last.created_at, last.id), list_key),
+    )

@@ -1,0 +1,42 @@
+"""The customers table: one row per customer of an account."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from altpay.core.models import ID_LENGTH, Record
+from altpay.core.timestamps import UTCDateTime
+
+TEXT_LENGTH = 255
+
+
+class Customer(Record):
+    __tablename__ = "customers"
+    __table_args__ = (
+        Index("ix_customers_account_created", "account_id", "created_at", "id"),
+        # NULL external ids (none given) never collide, on SQLite and PostgreSQL alike.
+        UniqueConstraint("account_id", "external_id"),
+    )
+
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("accounts.id"))
+    name: Mapped[str] = mapped_column(String(TEXT_LENGTH))
+    # Unicode case folding done in Python, so substring search folds the same on every backend.
+    name_folded: Mapped[str] = mapped_column(String(4 * TEXT_LENGTH))
+    legal_name: Mapped[str] = mapped_column(String(TEXT_LENGTH), default="")
+    email: Mapped[str] = mapped_column(String(TEXT_LENGTH))
+    ein: Mapped[str] = mapped_column(String(10), default="")
+    external_id: Mapped[str | None] = mapped_column(String(TEXT_LENGTH), nullable=True)
+    street_address: Mapped[str] = mapped_column(String(TEXT_LENGTH), default="")
+    sub_premise: Mapped[str] = mapped_column(String(TEXT_LENGTH), default="")
+    city: Mapped[str] = mapped_column(String(TEXT_LENGTH), default="")
+    state: Mapped[str] = mapped_column(String(TEXT_LENGTH), default="")
+    postal_code: Mapped[str] = mapped_column(String(TEXT_LENGTH), default="")
+    country: Mapped[str] = mapped_column(String(3), default="")
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+customers = cast(Table, Customer.__table__)

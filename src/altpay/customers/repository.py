@@ -1,0 +1,97 @@
+"""Queries for customers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, insert, select, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from altpay.core.pagination import KeysetList
+from altpay.customers.models import customers
+from altpay.payment_methods.models import payment_methods
+
+
+class DuplicateExternalId(Exception):
+    """Another customer of the account already has this external id."""
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFilters:
+    created_at_start: datetime | None = None
+    created_at_end: datetime | None = None
+    company_name: str | None = None
+    include_archived: bool = False
+
+
+def _default_payment_method_id() -> Any:
+    return (
+        select(payment_methods.c.id)
+        .where(payment_methods.c.customer_id == customers.c.id, payment_methods.c.is_default)
+        .limit(1)
+        .scalar_subquery()
+        .label("default_payment_method_id")
+    )
+
+
+def _reply_select() -> Any:
+    return select(
+        *(column for column in customers.c if column.name != "name_folded"),
+        _default_payment_method_id(),
+    )
+
+
+async def insert_customer(connection: AsyncConnection, values: dict[str, Any]) -> None:
+    try:
+        await connection.execute(insert(customers).values(values))
+    except IntegrityError as error:
+        raise DuplicateExternalId from error
+
+
+async def external_id_taken(
+    connection: AsyncConnection, account_id: str, external_id: str
+) -> bool:
+    query = select(customers.c.id).where(
+        customers.c.account_id == account_id, customers.c.external_id == external_id
+    )
+    return await connection.scalar(query.limit(1)) is not None
+
+
+async def find_customer(
+    connection: AsyncConnection, account_id: str, customer_id: str
+) -> Row[Any] | None:
+    query = _reply_select().where(
+        customers.c.id == customer_id, customers.c.account_id == account_id
+    )
+    return (await connection.execute(query)).first()
+
+
+async def update_customer(
+    connection: AsyncConnection, customer_id: str, values: dict[str, Any]
+) -> None:
+    await connection.execute(update(customers).where(customers.c.id == customer_id).values(values))
+
+
+def customer_listing(account_id: str, filters: CustomerFilters) -> KeysetList:
+    conditions: list[ColumnElement[bool]] = [customers.c.account_id == account_id]
+    if not filters.include_archived:
+        conditions.append(customers.c.archived_at.is_(None))
+    if filters.created_at_start is not None:
+        conditions.append(customers.c.created_at >= filters.created_at_start)
+    if filters.created_at_end is not None:
+        conditions.append(customers.c.created_at <= filters.created_at_end)
+    if filters.company_name:
+        conditions.append(
+            customers.c.name_folded.contains(filters.company_name.casefold(), autoescape=True)
+        )
+    query = _reply_select().where(true(), *conditions)
+    return KeysetList(query=query, created_at=customers.c.created_at, id=customers.c.id)
+
+
+async def account_of_customer(connection: AsyncConnection, customer_id: str) -> str | None:
+    query = select(customers.c.account_id).where(customers.c.id == customer_id)
+    account_id: str | None = await connection.scalar(query)
+    return account_id

@@ -1,0 +1,110 @@
+"""HTTP for customers: parse, call the service, return the schema."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from altpay.auth.dependencies import CustomersRead, CustomersWrite
+from altpay.core.body import json_body
+from altpay.core.errors import InvalidParameter
+from altpay.core.pagination import PageRequest, page_request
+from altpay.core.params import parse_rfc3339
+from altpay.customers import service
+from altpay.customers.repository import CustomerFilters
+from altpay.customers.schemas import (
+    CreateCustomerInput,
+    CustomerPage,
+    CustomerReply,
+    PatchCustomerRequest,
+)
+from altpay.deps import Cursors, ReadConnection, WriteConnection
+
+router = APIRouter(tags=["Customers"])
+
+CustomerId = Annotated[str, Path(description="Customer ID")]
+CreateBody = Annotated[CreateCustomerInput, Depends(json_body(CreateCustomerInput))]
+PatchBody = Annotated[PatchCustomerRequest, Depends(json_body(PatchCustomerRequest))]
+Page = Annotated[PageRequest, Depends(page_request)]
+
+
+def customer_filters(
+    created_at_start: Annotated[
+        str | None, Query(description="Filter by creation date start (RFC3339 format)")
+    ] = None,
+    created_at_end: Annotated[
+        str | None, Query(description="Filter by creation date end (RFC3339 format)")
+    ] = None,
+    company_name: Annotated[
+        str | None, Query(description="Filter by customer name", max_length=255)
+    ] = None,
+    include_archived: Annotated[
+        bool, Query(description="Extension: also list archived customers.")
+    ] = False,
+) -> CustomerFilters:
+    start = parse_rfc3339("created_at_start", created_at_start)
+    end = parse_rfc3339("created_at_end", created_at_end)
+    if start is not None and end is not None and start > end:
+        raise InvalidParameter(
+            validation_errors={"created_at_start": "must not be after created_at_end"}
+        )
+    return CustomerFilters(start, end, company_name or None, include_archived)
+
+
+Filters = Annotated[CustomerFilters, Depends(customer_filters)]
+
+
+@router.get("/customers", operation_id="listCustomers", summary="List customers")
+async def list_customers(
+    principal: CustomersRead, page: Page, filters: Filters, cursors: Cursors,
+    connection: ReadConnection,
+) -> CustomerPage:
+    """Get a paginated list of customers with optional filtering"""
+    return await service.list_customers(connection, principal.account_id, filters, page, cursors)
+
+
+@router.post(
+    "/customers", operation_id="createCustomer", summary="Create a customer", status_code=201
+)
+async def create_customer(
+    principal: CustomersWrite, body: CreateBody, response: Response, connection: WriteConnection
+) -> CustomerReply:
+    """Create a new customer with the provided information"""
+    customer = await service.create_customer(connection, principal.account_id, body)
+    response.headers["Location"] = f"/customers/{customer.id}"
+    return customer
+
+
+@router.get("/customers/{id}", operation_id="getCustomer", summary="Get a customer")
+async def get_customer(
+    principal: CustomersRead, id: CustomerId, connection: ReadConnection
+) -> CustomerReply:
+    """Get customer details by ID"""
+    return await service.get_customer(connection, principal.account_id, id)
+
+
+@router.delete("/customers/{id}", operation_id="archiveCustomer", summary="Archive a customer")
+async def archive_customer(
+    principal: CustomersWrite, id: CustomerId, connection: WriteConnection
+) -> CustomerReply:
+    """Archive a customer"""
+    return await service.archive_customer(connection, principal.account_id, id)
+
+
+@router.patch("/customers/{id}", operation_id="updateCustomer", summary="Patch customer")
+async def update_customer(
+    principal: CustomersWrite, id: CustomerId, body: PatchBody, connection: WriteConnection
+) -> CustomerReply:
+    """Patch customer information (company, legal name, EIN, street address, sub-premise, city, state, postal code, country)"""  # noqa: E501
+    return await service.patch_customer(connection, principal.account_id, id, body)
+
+
+@router.post(
+    "/customers/{id}/restore", operation_id="restoreCustomer", summary="Restore a customer"
+)
+async def restore_customer(
+    principal: CustomersWrite, id: CustomerId, connection: WriteConnection
+) -> CustomerReply:
+    """Restore a customer"""
+    return await service.restore_customer(connection, principal.account_id, id)

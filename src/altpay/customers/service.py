@@ -1,0 +1,163 @@
+"""The rules of customers: create, read, list, patch, archive, restore. No HTTP, no commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from altpay.core.errors import (
+    CustomerAlreadyArchived,
+    CustomerArchived,
+    CustomerNotArchived,
+    NotFound,
+    ValidationFailed,
+)
+from altpay.core.ids import is_well_formed, new_id
+from altpay.core.pagination import CursorCodec, PageRequest, page_bounds, page_cursors
+from altpay.core.timestamps import format_timestamp, utc_now
+from altpay.customers import repository
+from altpay.customers.address import normalize_address
+from altpay.customers.repository import CustomerFilters, DuplicateExternalId
+from altpay.customers.schemas import (
+    CreateCustomerInput,
+    CustomerPage,
+    CustomerReply,
+    PatchCustomerRequest,
+)
+
+CUSTOMERS_LIST = "customers"
+_EXTERNAL_ID_TAKEN = {"external_id": "is already used by another customer of this account"}
+
+
+def customer_reply(row: Any) -> CustomerReply:
+    return CustomerReply(
+        id=row.id,
+        name=row.name,
+        legal_name=row.legal_name,
+        email=row.email,
+        ein=row.ein,
+        external_id=row.external_id or "",
+        street_address=row.street_address,
+        sub_premise=row.sub_premise,
+        city=row.city,
+        state=row.state,
+        postal_code=row.postal_code,
+        country=row.country,
+        created_at=format_timestamp(row.created_at),
+        customer_integration_id="",
+        default_payment_method_id=row.default_payment_method_id or "",
+        archived_at=format_timestamp(row.archived_at) if row.archived_at else "",
+    )
+
+
+def _checked_address(values: dict[str, Any]) -> dict[str, Any]:
+    state, postal_code, problems = normalize_address(
+        values["country"], values["state"], values["postal_code"]
+    )
+    if problems:
+        raise ValidationFailed(validation_errors=problems)
+    return {**values, "state": state, "postal_code": postal_code}
+
+
+async def find_customer(connection: AsyncConnection, account_id: str, customer_id: str) -> Any:
+    """The customer's row, or NotFound: another account's customer does not exist here."""
+    row = None
+    if is_well_formed("cus", customer_id):
+        row = await repository.find_customer(connection, account_id, customer_id)
+    if row is None:
+        raise NotFound("No such customer.")
+    return row
+
+
+async def create_customer(
+    connection: AsyncConnection, account_id: str, data: CreateCustomerInput
+) -> CustomerReply:
+    values = _checked_address(data.model_dump())
+    external_id = values["external_id"] or None
+    if external_id and await repository.external_id_taken(connection, account_id, external_id):
+        raise ValidationFailed(validation_errors=_EXTERNAL_ID_TAKEN)
+    now = utc_now()
+    customer_id = new_id("cus")
+    try:
+        await repository.insert_customer(
+            connection,
+            {
+                **values,
+                "id": customer_id,
+                "account_id": account_id,
+                "external_id": external_id,
+                "name_folded": values["name"].casefold(),
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+    except DuplicateExternalId as error:
+        raise ValidationFailed(validation_errors=_EXTERNAL_ID_TAKEN) from error
+    return await get_customer(connection, account_id, customer_id)
+
+
+async def get_customer(
+    connection: AsyncConnection, account_id: str, customer_id: str
+) -> CustomerReply:
+    return customer_reply(await find_customer(connection, account_id, customer_id))
+
+
+async def list_customers(
+    connection: AsyncConnection,
+    account_id: str,
+    filters: CustomerFilters,
+    request: PageRequest,
+    cursors: CursorCodec,
+) -> CustomerPage:
+    list_key = f"{account_id}:{CUSTOMERS_LIST}"
+    bounds = page_bounds(request, cursors, list_key)
+    page = await repository.customer_listing(account_id, filters).fetch(connection, bounds)
+    start_cursor, end_cursor = page_cursors(page, cursors, list_key)
+    return CustomerPage(
+        data=[customer_reply(row) for row in page.rows],
+        start_cursor=start_cursor,
+        end_cursor=end_cursor,
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+    )
+
+
+async def patch_customer(
+    connection: AsyncConnection, account_id: str, customer_id: str, patch: PatchCustomerRequest
+) -> CustomerReply:
+    row = await find_customer(connection, account_id, customer_id)
+    if row.archived_at is not None:
+        raise CustomerArchived("An archived customer cannot be changed; restore it first.")
+    changes = patch.changes()
+    merged = _checked_address({"country": row.country, "state": row.state,
+                               "postal_code": row.postal_code, **changes})
+    changes.update({field: merged[field] for field in ("state", "postal_code") if field in changes})
+    if changes:
+        if "name" in changes:
+            changes["name_folded"] = changes["name"].casefold()
+        await repository.update_customer(connection, customer_id, {**changes, "updated_at": utc_now()})
+    return await get_customer(connection, account_id, customer_id)
+
+
+async def archive_customer(
+    connection: AsyncConnection, account_id: str, customer_id: str
+) -> CustomerReply:
+    row = await find_customer(connection, account_id, customer_id)
+    if row.archived_at is not None:
+        raise CustomerAlreadyArchived()
+    now = utc_now()
+    await repository.update_customer(connection, customer_id, {"archived_at": now, "updated_at": now})
+    return await get_customer(connection, account_id, customer_id)
+
+
+async def restore_customer(
+    connection: AsyncConnection, account_id: str, customer_id: str
+) -> CustomerReply:
+    row = await find_customer(connection, account_id, customer_id)
+    if row.archived_at is None:
+        raise CustomerNotArchived()
+    await repository.update_customer(
+        connection, customer_id, {"archived_at": None, "updated_at": utc_now()}
+    )
+    return await get_customer(connection, account_id, customer_id)

@@ -1,0 +1,36 @@
+"""Payment methods attached to a customer; never a full card or account number."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Table
+from sqlalchemy.orm import Mapped, mapped_column
+
+from altpay.core.models import ID_LENGTH, Record
+
+
+class PaymentMethod(Record):
+    __tablename__ = "payment_methods"
+
+    customer_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("customers.id"))
+    type: Mapped[str] = mapped_column(String(8))
+    brand: Mapped[str] = mapped_column(String(100))
+    last4: Mapped[str] = mapped_column(String(4))
+    exp_month: Mapped[str] = mapped_column(String(2), default="")
+    exp_year: Mapped[str] = mapped_column(String(4), default="")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+payment_methods = cast(Table, PaymentMethod.__table__)
+
+Index("ix_payment_methods_customer_created", payment_methods.c.customer_id,
+      payment_methods.c.created_at, payment_methods.c.id)
+# The database, not only the code, keeps a customer to one default payment method.
+Index(
+    "uq_payment_methods_one_default",
+    payment_methods.c.customer_id,
+    unique=True,
+    sqlite_where=payment_methods.c.is_default,
+    postgresql_where=payment_methods.c.is_default,
+)

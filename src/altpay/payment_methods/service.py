@@ -1,0 +1,80 @@
+"""The rules of payment methods. No HTTP, no commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from altpay.core.errors import CustomerArchived, NotFound
+from altpay.core.ids import is_well_formed, new_id
+from altpay.core.timestamps import format_timestamp, utc_now
+from altpay.customers import repository as customer_repository
+from altpay.customers.service import find_customer
+from altpay.payment_methods import repository
+from altpay.payment_methods.schemas import GetPaymentMethodsReply, NewPaymentMethod, PaymentMethod
+
+
+def method_reply(row: Any) -> PaymentMethod:
+    return PaymentMethod(
+        id=row.id,
+        type=row.type,
+        brand=row.brand,
+        last4=row.last4,
+        exp_month=row.exp_month,
+        exp_year=row.exp_year,
+        default=row.is_default,
+        created_at=format_timestamp(row.created_at),
+    )
+
+
+async def list_methods(
+    connection: AsyncConnection, account_id: str, customer_id: str
+) -> GetPaymentMethodsReply:
+    await find_customer(connection, account_id, customer_id)
+    rows = await repository.list_methods(connection, customer_id)
+    return GetPaymentMethodsReply(data=[method_reply(row) for row in rows])
+
+
+async def get_method(
+    connection: AsyncConnection, account_id: str, customer_id: str, method_id: str
+) -> PaymentMethod:
+    await find_customer(connection, account_id, customer_id)
+    row = None
+    if is_well_formed("pm", method_id):
+        row = await repository.find_method(connection, customer_id, method_id)
+    if row is None:
+        raise NotFound("No such payment method.")
+    return method_reply(row)
+
+
+async def add_method(
+    connection: AsyncConnection, customer_id: str, data: NewPaymentMethod
+) -> PaymentMethod:
+    """Attaches a payment method (the operator's path; the API has no route for it yet)."""
+    account_id = None
+    if is_well_formed("cus", customer_id):
+        account_id = await customer_repository.account_of_customer(connection, customer_id)
+    if account_id is None:
+        raise NotFound(f"No customer {customer_id}.")
+    customer = await find_customer(connection, account_id, customer_id)
+    if customer.archived_at is not None:
+        raise CustomerArchived()
+    if data.default:
+        await repository.clear_default(connection, customer_id)
+    now = utc_now()
+    values = {
+        "id": new_id("pm"),
+        "customer_id": customer_id,
+        "type": data.type.value,
+        "brand": data.brand,
+        "last4": data.last4,
+        "exp_month": data.exp_month,
+        "exp_year": data.exp_year,
+        "is_default": data.default,
+        "created_at": now,
+        "updated_at": now,
+    }
+    await repository.insert_method(connection, values)
+    row = await repository.find_method(connection, customer_id, values["id"])
+    return method_reply(row)

@@ -1,0 +1,68 @@
+"""What a running service holds for its lifetime: built once from the settings."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from altpay.auth import repository as auth_repository
+from altpay.auth.tokens import TokenService, derive_key
+from altpay.core.db import Database
+from altpay.core.pagination import CursorCodec
+from altpay.core.ratelimit import RateLimiter
+from altpay.settings import Settings, resolve_signing_key
+
+
+@dataclass
+class ClientStatusCache:
+    """Whether each client is still enabled, re-read from the database every ``ttl`` seconds."""
+
+    ttl: float
+    _checked: dict[str, tuple[bool, float]] = field(default_factory=dict)
+
+    async def is_active(self, client_id: str, database: Database) -> bool:
+        now = time.monotonic()
+        cached = self._checked.get(client_id)
+        if cached is not None and now - cached[1] < self.ttl:
+            return cached[0]
+        async with database.transaction(write=False) as connection:
+            active = await auth_repository.client_is_active(connection, client_id)
+        self._checked[client_id] = (active, now)
+        return active
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database: Database
+    tokens: TokenService
+    cursors: CursorCodec
+    client_status: ClientStatusCache
+    api_limiter: RateLimiter | None
+    token_limiter: RateLimiter | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Runtime:
+        master_key = resolve_signing_key(settings)
+        rate = settings.rate_limit
+        return cls(
+            settings=settings,
+            database=Database.from_settings(settings),
+            tokens=TokenService(
+                master_key,
+                issuer=settings.token_issuer,
+                audience=settings.token_audience,
+                lifetime=settings.token_lifetime,
+            ),
+            cursors=CursorCodec(derive_key(master_key, "cursor")),
+            client_status=ClientStatusCache(ttl=settings.client_status_ttl),
+            api_limiter=RateLimiter(rate) if rate else None,
+            token_limiter=RateLimiter(rate) if rate else None,
+        )
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime

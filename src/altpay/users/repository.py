@@ -1,0 +1,36 @@
+"""Queries for customer users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from altpay.core.pagination import KeysetList
+from altpay.users.models import customer_users
+
+
+class DuplicateEmail(Exception):
+    """Another user of the customer already has this e-mail address."""
+
+
+async def insert_user(connection: AsyncConnection, values: dict[str, Any]) -> None:
+    try:
+        await connection.execute(insert(customer_users).values(values))
+    except IntegrityError as error:
+        raise DuplicateEmail from error
+
+
+async def email_taken(connection: AsyncConnection, customer_id: str, email_folded: str) -> bool:
+    query = select(customer_users.c.id).where(
+        customer_users.c.customer_id == customer_id,
+        customer_users.c.email_folded == email_folded,
+    )
+    return await connection.scalar(query.limit(1)) is not None
+
+
+def user_listing(customer_id: str) -> KeysetList:
+    query = select(customer_users).where(customer_users.c.customer_id == customer_id)
+    return KeysetList(query=query, created_at=customer_users.c.created_at, id=customer_users.c.id)

@@ -1,0 +1,46 @@
+"""HTTP for customer users."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from altpay.auth.dependencies import CustomersRead, CustomersWrite
+from altpay.core.body import json_body
+from altpay.core.pagination import PageRequest, page_request
+from altpay.customers.routes import CustomerId
+from altpay.deps import Cursors, ReadConnection, WriteConnection
+from altpay.users import service
+from altpay.users.schemas import CreateCustomerUserInput, CustomerUser, CustomerUserPage
+
+router = APIRouter(tags=["Customers"])
+
+CreateBody = Annotated[CreateCustomerUserInput, Depends(json_body(CreateCustomerUserInput))]
+
+
+@router.get(
+    "/customers/{id}/users", operation_id="listCustomerUsers", summary="List customer users"
+)
+async def list_customer_users(
+    principal: CustomersRead,
+    id: CustomerId,
+    page: Annotated[PageRequest, Depends(page_request)],
+    cursors: Cursors,
+    connection: ReadConnection,
+) -> CustomerUserPage:
+    """Get a paginated list of users from a customer"""
+    return await service.list_users(connection, principal.account_id, id, page, cursors)
+
+
+@router.post(
+    "/customers/{id}/users",
+    operation_id="createCustomerUser",
+    summary="Create a customer user",
+    status_code=201,
+)
+async def create_customer_user(
+    principal: CustomersWrite, id: CustomerId, body: CreateBody, connection: WriteConnection
+) -> CustomerUser:
+    """Create a new customer user with the provided information"""
+    return await service.create_user(connection, principal.account_id, id, body)

@@ -1,0 +1,83 @@
+"""The rules of customer users. No HTTP, no commit."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from altpay.core.errors import CustomerArchived, ValidationFailed
+from altpay.core.ids import new_id
+from altpay.core.pagination import CursorCodec, PageRequest, page_bounds, page_cursors
+from altpay.core.timestamps import format_timestamp, utc_now
+from altpay.customers.service import find_customer
+from altpay.users import repository
+from altpay.users.repository import DuplicateEmail
+from altpay.users.schemas import CreateCustomerUserInput, CustomerUser, CustomerUserPage
+
+_EMAIL_TAKEN = {"email": "is already used by another user of this customer"}
+
+
+def user_reply(row: Any) -> CustomerUser:
+    return CustomerUser(
+        id=row.id,
+        email=row.email,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        job_title=row.job_title,
+        phone=row.phone,
+        created_at=format_timestamp(row.created_at),
+    )
+
+
+def _list_key(account_id: str, customer_id: str) -> str:
+    return f"{account_id}:users:{customer_id}"
+
+
+async def create_user(
+    connection: AsyncConnection, account_id: str, customer_id: str, data: CreateCustomerUserInput
+) -> CustomerUser:
+    customer = await find_customer(connection, account_id, customer_id)
+    if customer.archived_at is not None:
+        raise CustomerArchived("An archived customer cannot be given users; restore it first.")
+    email_folded = data.email.casefold()
+    if await repository.email_taken(connection, customer_id, email_folded):
+        raise ValidationFailed(validation_errors=_EMAIL_TAKEN)
+    now = utc_now()
+    values = {
+        **data.model_dump(),
+        "id": new_id("usr"),
+        "customer_id": customer_id,
+        "email_folded": email_folded,
+        "job_title": "",
+        "phone": "",
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        await repository.insert_user(connection, values)
+    except DuplicateEmail as error:
+        raise ValidationFailed(validation_errors=_EMAIL_TAKEN) from error
+    return user_reply(SimpleNamespace(**values))
+
+
+async def list_users(
+    connection: AsyncConnection,
+    account_id: str,
+    customer_id: str,
+    request: PageRequest,
+    cursors: CursorCodec,
+) -> CustomerUserPage:
+    list_key = _list_key(account_id, customer_id)
+    bounds = page_bounds(request, cursors, list_key)
+    await find_customer(connection, account_id, customer_id)
+    page = await repository.user_listing(customer_id).fetch(connection, bounds)
+    start_cursor, end_cursor = page_cursors(page, cursors, list_key)
+    return CustomerUserPage(
+        data=[user_reply(row) for row in page.rows],
+        start_cursor=start_cursor,
+        end_cursor=end_cursor,
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+    )

@@ -1,0 +1,119 @@
+"""Shared fixtures: a migrated database per test, the app, tenants with real credentials."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from fastapi.testclient import TestClient
+
+from altpay.app import create_app
+from altpay.auth import service as auth_service
+from altpay.auth.tokens import ALL_SCOPES
+from altpay.core.migrate import upgrade
+from altpay.runtime import Runtime
+from altpay.settings import Settings
+
+T = TypeVar("T")
+TEST_SIGNING_KEY = "test-signing-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file built by the migrations once; each test gets its own copy."""
+    path = tmp_path_factory.mktemp("template") / "altpay.db"
+    upgrade(Settings(database_url=f"sqlite:///{path}", signing_key=TEST_SIGNING_KEY))
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, migrated_sqlite: Path) -> Settings:
+    database = tmp_path / "altpay.db"
+    shutil.copyfile(migrated_sqlite, database)
+    return Settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{database}",
+        signing_key=TEST_SIGNING_KEY,
+        rate_limit=0,
+        client_status_ttl=0,
+    )
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+@dataclass
+class Tenant:
+    """An account with one API client and a token for it."""
+
+    account_id: str
+    client_id: str
+    client_secret: str
+    token: str
+    scopes: tuple[str, ...]
+    headers: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.headers = {"Authorization": f"Bearer {self.token}"}
+
+
+def run_in_app(api: TestClient, work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Runs ``work`` on the app's own event loop, with its runtime (database, tokens…)."""
+    runtime: Runtime = api.app.state.runtime  # type: ignore[attr-defined]
+
+    async def call() -> T:
+        return await work(runtime)
+
+    assert api.portal is not None
+    return api.portal.call(call)
+
+
+def create_tenant(api: TestClient, *, scopes: tuple[str, ...] = ALL_SCOPES, name: str = "Acme") -> Tenant:
+    async def work(runtime: Runtime) -> Any:
+        async with runtime.database.transaction(write=True) as connection:
+            account = await auth_service.create_account(connection, name)
+            return await auth_service.create_client(
+                connection, account_id=account.id, name=f"{name} client", scopes=" ".join(scopes)
+            )
+
+    client = run_in_app(api, work)
+    reply = api.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(client.client_id, client.client_secret),
+    )
+    assert reply.status_code == 200, reply.text
+    return Tenant(
+        account_id=client.account_id,
+        client_id=client.client_id,
+        client_secret=client.client_secret,
+        token=reply.json()["access_token"],
+        scopes=scopes,
+    )
+
+
+@pytest.fixture
+def tenant(api: TestClient) -> Tenant:
+    return create_tenant(api, name="Acme")
+
+
+@pytest.fixture
+def other_tenant(api: TestClient) -> Tenant:
+    return create_tenant(api, name="Globex")
+
+
+@pytest.fixture
+def reader(api: TestClient) -> Tenant:
+    return create_tenant(api, scopes=("customers:read",), name="Reader")
+
+
+@pytest.fixture
+def writer(api: TestClient) -> Tenant:
+    return create_tenant(api, scopes=("customers:write",), name="Writer")
