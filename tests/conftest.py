@@ -75,7 +75,9 @@ def run_in_app(api: TestClient, work: Callable[[Runtime], Awaitable[T]]) -> T:
     return api.portal.call(call)
 
 
-def create_tenant(api: TestClient, *, scopes: tuple[str, ...] = ALL_SCOPES, name: str = "Acme") -> Tenant:
+def create_tenant(
+    api: TestClient, *, scopes: tuple[str, ...] = ALL_SCOPES, name: str = "Acme"
+) -> Tenant:
     async def work(runtime: Runtime) -> Any:
         async with runtime.database.transaction(write=True) as connection:
             account = await auth_service.create_account(connection, name)

@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await runtime.database.dispose()
 
-    app = FastAPI(title=API_TITLE, version=API_VERSION, lifespan=lifespan)
+    app = FastAPI(title=API_TITLE, version=API_VERSION, lifespan=lifespan, redirect_slashes=False)
     app.state.runtime = runtime
     install_error_handlers(app)
     routers = (auth_router, customers_router, payment_methods_router, users_router)

@@ -6,18 +6,18 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from altpay.core.db import SqlConnection
 from altpay.core.pagination import CursorCodec
 from altpay.runtime import runtime_of
 
 
-async def _read_transaction(request: Request) -> AsyncIterator[AsyncConnection]:
+async def _read_transaction(request: Request) -> AsyncIterator[SqlConnection]:
     async with runtime_of(request).database.transaction(write=False) as connection:
         yield connection
 
 
-async def _write_transaction(request: Request) -> AsyncIterator[AsyncConnection]:
+async def _write_transaction(request: Request) -> AsyncIterator[SqlConnection]:
     async with runtime_of(request).database.transaction(write=True) as connection:
         yield connection
 
@@ -28,6 +28,6 @@ def _cursor_codec(request: Request) -> CursorCodec:
 
 # scope="function": the transaction commits when the route returns, before the response is
 # sent, so a failed commit becomes an error response and never a 2xx for unstored data.
-ReadConnection = Annotated[AsyncConnection, Depends(_read_transaction, scope="function")]
-WriteConnection = Annotated[AsyncConnection, Depends(_write_transaction, scope="function")]
+ReadConnection = Annotated[SqlConnection, Depends(_read_transaction, scope="function")]
+WriteConnection = Annotated[SqlConnection, Depends(_write_transaction, scope="function")]
 Cursors = Annotated[CursorCodec, Depends(_cursor_codec)]

@@ -9,7 +9,7 @@ from fastapi import Request
 
 from altpay.auth import repository as auth_repository
 from altpay.auth.tokens import TokenService, derive_key
-from altpay.core.db import Database
+from altpay.core.db import Database, open_database
 from altpay.core.pagination import CursorCodec
 from altpay.core.ratelimit import RateLimiter
 from altpay.settings import Settings, resolve_signing_key
@@ -49,7 +49,7 @@ class Runtime:
         rate = settings.rate_limit
         return cls(
             settings=settings,
-            database=Database.from_settings(settings),
+            database=open_database(settings),
             tokens=TokenService(
                 master_key,
                 issuer=settings.token_issuer,

@@ -39,7 +39,9 @@ async def _authenticated(
         raise Unauthorized(headers=_NO_CREDENTIALS)
     scheme, token = get_authorization_scheme_param(authorization)
     if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("The Authorization header must be 'Bearer <token>'.", headers=_INVALID_TOKEN)
+        raise Unauthorized(
+            "The Authorization header must be 'Bearer <token>'.", headers=_INVALID_TOKEN
+        )
     runtime = runtime_of(request)
     try:
         principal = runtime.tokens.verify(token)

@@ -6,34 +6,34 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from altpay.auth.models import accounts, api_clients
+from altpay.core.db import SqlConnection
 
 
-async def insert_account(connection: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert_account(connection: SqlConnection, values: dict[str, Any]) -> None:
     await connection.execute(insert(accounts).values(values))
 
 
-async def get_account(connection: AsyncConnection, account_id: str) -> Row[Any] | None:
+async def get_account(connection: SqlConnection, account_id: str) -> Row[Any] | None:
     result = await connection.execute(select(accounts).where(accounts.c.id == account_id))
     return result.first()
 
 
-async def any_account(connection: AsyncConnection) -> bool:
+async def any_account(connection: SqlConnection) -> bool:
     return await connection.scalar(select(accounts.c.id).limit(1)) is not None
 
 
-async def insert_client(connection: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert_client(connection: SqlConnection, values: dict[str, Any]) -> None:
     await connection.execute(insert(api_clients).values(values))
 
 
-async def get_client(connection: AsyncConnection, client_id: str) -> Row[Any] | None:
+async def get_client(connection: SqlConnection, client_id: str) -> Row[Any] | None:
     result = await connection.execute(select(api_clients).where(api_clients.c.id == client_id))
     return result.first()
 
 
-async def list_clients(connection: AsyncConnection, account_id: str) -> list[Row[Any]]:
+async def list_clients(connection: SqlConnection, account_id: str) -> list[Row[Any]]:
     query = (
         select(api_clients)
         .where(api_clients.c.account_id == account_id)
@@ -42,7 +42,7 @@ async def list_clients(connection: AsyncConnection, account_id: str) -> list[Row
     return list((await connection.execute(query)).all())
 
 
-async def disable_client(connection: AsyncConnection, client_id: str, at: datetime) -> bool:
+async def disable_client(connection: SqlConnection, client_id: str, at: datetime) -> bool:
     query = (
         update(api_clients)
         .where(api_clients.c.id == client_id, api_clients.c.disabled_at.is_(None))
@@ -51,7 +51,7 @@ async def disable_client(connection: AsyncConnection, client_id: str, at: dateti
     return (await connection.execute(query)).rowcount > 0
 
 
-async def client_is_active(connection: AsyncConnection, client_id: str) -> bool:
+async def client_is_active(connection: SqlConnection, client_id: str) -> bool:
     query = select(api_clients.c.disabled_at).where(api_clients.c.id == client_id)
     row = (await connection.execute(query)).first()
     return row is not None and row.disabled_at is None

@@ -27,7 +27,6 @@ _basic = HTTPBasic(auto_error=False)
 class ClientCredentials:
     client_id: str
     client_secret: str
-    by_basic: bool
 
 
 def _invalid_request(description: str) -> OAuthError:
@@ -65,11 +64,16 @@ def _client_credentials(
         raise _invalid_request("Use one client authentication method, not two.")
     if basic is not None:
         # RFC 6749 §2.3.1: the id and secret are form-encoded before Basic encoding.
-        return ClientCredentials(unquote_plus(basic.username), unquote_plus(basic.password), True)
+        return ClientCredentials(unquote_plus(basic.username), unquote_plus(basic.password))
     client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
     if not client_id or not client_secret:
-        raise OAuthError("invalid_client", "Client authentication is required.", status=401)
-    return ClientCredentials(client_id, client_secret, False)
+        raise OAuthError(
+            "invalid_client",
+            "Client authentication is required.",
+            status=401,
+            headers=_BASIC_CHALLENGE,
+        )
+    return ClientCredentials(client_id, client_secret)
 
 
 async def _enforce_rate(runtime: Runtime, request: Request, client_id: str) -> None:
@@ -119,9 +123,9 @@ async def create_access_token(
                 scope=form.get("scope"),
             )
     except service.ClientAuthenticationFailed as error:
-        headers = _BASIC_CHALLENGE if credentials.by_basic else None
+        # RFC 9110 §15.5.2: every 401 names a scheme, not only the answer to a Basic attempt.
         raise OAuthError(
-            "invalid_client", "Client authentication failed.", status=401, headers=headers
+            "invalid_client", "Client authentication failed.", status=401, headers=_BASIC_CHALLENGE
         ) from error
     except service.InvalidScope as error:
         raise OAuthError("invalid_scope", str(error)) from error

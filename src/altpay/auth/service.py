@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from altpay.auth import repository
 from altpay.auth.schemas import AccountOut, ClientOut, NewClientOut
 from altpay.auth.secrets import HashedSecret, hash_secret, new_secret, secret_matches
 from altpay.auth.tokens import ALL_SCOPES, IssuedToken, TokenService
+from altpay.core.db import SqlConnection
 from altpay.core.errors import NotFound, ValidationFailed
 from altpay.core.ids import new_id
 from altpay.core.timestamps import format_timestamp, utc_now
@@ -39,7 +38,7 @@ def _checked_name(name: str) -> str:
     return name
 
 
-async def create_account(connection: AsyncConnection, name: str) -> AccountOut:
+async def create_account(connection: SqlConnection, name: str) -> AccountOut:
     account = AccountOut(id=new_id("acct"), name=_checked_name(name))
     now = utc_now()
     await repository.insert_account(
@@ -49,7 +48,7 @@ async def create_account(connection: AsyncConnection, name: str) -> AccountOut:
 
 
 async def create_client(
-    connection: AsyncConnection, *, account_id: str, name: str, scopes: str
+    connection: SqlConnection, *, account_id: str, name: str, scopes: str
 ) -> NewClientOut:
     try:
         granted = parse_scopes(scopes)
@@ -82,7 +81,7 @@ async def create_client(
     )
 
 
-async def list_clients(connection: AsyncConnection, account_id: str) -> list[ClientOut]:
+async def list_clients(connection: SqlConnection, account_id: str) -> list[ClientOut]:
     if await repository.get_account(connection, account_id) is None:
         raise NotFound(f"No account {account_id}.")
     return [_client_out(row) for row in await repository.list_clients(connection, account_id)]
@@ -99,7 +98,7 @@ def _client_out(row: Any) -> ClientOut:
     )
 
 
-async def disable_client(connection: AsyncConnection, client_id: str) -> None:
+async def disable_client(connection: SqlConnection, client_id: str) -> None:
     if await repository.get_client(connection, client_id) is None:
         raise NotFound(f"No client {client_id}.")
     await repository.disable_client(connection, client_id, utc_now())
@@ -110,7 +109,7 @@ class ClientAuthenticationFailed(Exception):
 
 
 async def grant_client_credentials(
-    connection: AsyncConnection,
+    connection: SqlConnection,
     tokens: TokenService,
     *,
     client_id: str,
@@ -127,7 +126,8 @@ async def grant_client_credentials(
     if not secret_matches(client_secret, HashedSecret(client.secret_key, client.secret_hash)):
         raise ClientAuthenticationFailed
     allowed = tuple(client.scopes.split())
-    granted = allowed if not scope else parse_scopes(scope)
+    # An absent, empty or blank scope asks for every scope the client has.
+    granted = parse_scopes(scope or "") or allowed
     if not set(granted) <= set(allowed):
         raise InvalidScope("the client may not have the requested scope")
     return tokens.issue(client_id=client.id, account_id=client.account_id, scopes=granted)

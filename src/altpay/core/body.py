@@ -44,13 +44,34 @@ def media_type_of(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _object_of_unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # RFC 8259 §4: with a repeated name, parsers disagree on which value counts; refuse it.
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        raise ValueError("a member name is repeated")
+    return document
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict RFC 8259: UTF-8 only, no NaN or Infinity, no repeated member names."""
+    return json.loads(
+        raw.decode("utf-8"),
+        parse_constant=_no_constant,
+        object_pairs_hook=_object_of_unique_names,
+    )
+
+
 async def read_json_object(request: Request) -> dict[str, Any]:
     refuse_declared_oversize(request)
     if media_type_of(request) != "application/json":
         raise UnsupportedMediaType()
     raw = await read_limited_body(request)
     try:
-        document = json.loads(raw)
+        document = parse_json(raw)
     except (ValueError, RecursionError) as error:
         raise InvalidJson("The request body is not valid JSON.") from error
     if not isinstance(document, dict):

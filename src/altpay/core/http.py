@@ -74,7 +74,8 @@ async def _routing_error(request: Request, error: Exception) -> JSONResponse:
 def _methods_of_path(app: FastAPI, scope: Scope) -> list[str]:
     path = scope["path"]
     index: list[tuple[re.Pattern[str], set[str]]] = app.state.route_methods
-    return sorted({method for pattern, methods in index if pattern.match(path) for method in methods})
+    allowed = {method for pattern, methods in index if pattern.match(path) for method in methods}
+    return sorted(allowed)
 
 
 def index_route_methods(app: FastAPI, routers: Iterable[APIRouter]) -> None:

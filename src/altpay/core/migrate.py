@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Connection
 
+from altpay.core.db import open_database
 from altpay.settings import Settings
 
 
@@ -21,3 +26,19 @@ def upgrade(settings: Settings, revision: str = "head") -> None:
 
 def downgrade(settings: Settings, revision: str) -> None:
     command.downgrade(alembic_config(settings), revision)
+
+
+def current(settings: Settings) -> str | None:
+    """The revision the database is at, or None before the first migration."""
+
+    def revision_of(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async def read() -> str | None:
+        database = open_database(settings)
+        try:
+            return await database.run_sync(revision_of)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(read())

@@ -15,8 +15,8 @@ from fastapi import Query
 from itsdangerous import BadData, URLSafeSerializer
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Row, Select, exists, literal, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from altpay.core.db import SqlConnection
 from altpay.core.errors import InvalidCursor, InvalidParameter
 from altpay.core.timestamps import format_timestamp
 
@@ -101,7 +101,9 @@ class CursorCodec:
             created_at, object_id = self._serializer(list_key).loads(cursor)
             return Position(datetime.fromisoformat(created_at), str(object_id))
         except (BadData, ValueError, TypeError) as error:
-            raise InvalidCursor(validation_errors={"cursor": "not a cursor of this list"}) from error
+            raise InvalidCursor(
+                validation_errors={"cursor": "not a cursor of this list"}
+            ) from error
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +146,11 @@ class KeysetList:
             literal(position.created_at, self.created_at.type), literal(position.id, self.id.type)
         )
 
-    async def _any(self, connection: AsyncConnection, condition: ColumnElement[bool]) -> bool:
+    async def _any(self, connection: SqlConnection, condition: ColumnElement[bool]) -> bool:
         probe = select(exists(self.query.where(condition).with_only_columns(self.id)))
         return bool(await connection.scalar(probe))
 
-    async def fetch(self, connection: AsyncConnection, bounds: PageBounds) -> Page:
+    async def fetch(self, connection: SqlConnection, bounds: PageBounds) -> Page:
         limit = bounds.limit
         if bounds.before is not None:
             bound = self._bound(bounds.before)

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from altpay.core.errors import InvalidParameter
 
 _RFC3339 = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
 
 
@@ -21,7 +22,7 @@ def parse_rfc3339(name: str, value: str | None) -> datetime | None:
             validation_errors={name: "must be an RFC 3339 timestamp with an offset"}
         )
     try:
-        parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-    except ValueError as error:
+        # Near the ends of the calendar the conversion to UTC overflows (0001-01-01T00:00+01:00).
+        return datetime.fromisoformat(value.upper().replace("Z", "+00:00")).astimezone(UTC)
+    except (ValueError, OverflowError) as error:
         raise InvalidParameter(validation_errors={name: "is not a valid date and time"}) from error
-    return parsed.astimezone(UTC)

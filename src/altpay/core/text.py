@@ -21,7 +21,7 @@ def reject_unstorable(value: str) -> str:
 
 def check_email(value: str) -> str:
     try:
-        validate_email(value, check_deliverability=False)
+        validate_email(value, check_deliverability=False, strict=True)
     except EmailNotValidError as error:
         raise ValueError(f"is not a valid e-mail address: {error}") from error
     return value
@@ -34,9 +34,13 @@ def bounded_text(max_length: int, *, required: bool = False) -> object:
     )
 
 
-RequiredText255 = Annotated[str, Strict(), bounded_text(255, required=True), AfterValidator(reject_unstorable)]
+RequiredText255 = Annotated[
+    str, Strict(), bounded_text(255, required=True), AfterValidator(reject_unstorable)
+]
 OptionalText255 = Annotated[str, Strict(), bounded_text(255), AfterValidator(reject_unstorable)]
-RequiredText100 = Annotated[str, Strict(), bounded_text(100, required=True), AfterValidator(reject_unstorable)]
+RequiredText100 = Annotated[
+    str, Strict(), bounded_text(100, required=True), AfterValidator(reject_unstorable)
+]
 Email = Annotated[
     str,
     Strict(),

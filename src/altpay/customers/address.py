@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import pycountry
 
-_EIN = re.compile(r"(\d{2})-?(\d{7})")
-_US_ZIP = re.compile(r"\d{5}(-\d{4})?")
-_CA_POSTAL = re.compile(r"([A-Z]\d[A-Z]) ?(\d[A-Z]\d)")
+# ASCII digits only: a bare \d would also accept "١٢٣٤٥" (Arabic-Indic digits) and store it.
+_EIN = re.compile(r"([0-9]{2})-?([0-9]{7})")
+_US_ZIP = re.compile(r"[0-9]{5}(-[0-9]{4})?")
+_CA_POSTAL = re.compile(r"([A-Z][0-9][A-Z]) ?([0-9][A-Z][0-9])")
 _US_CA = {"US": "US", "USA": "US", "CA": "CA", "CAN": "CA"}
 
 
-def _subdivision_codes(country: str) -> frozenset[str]:
+@cache
+def _country_codes() -> frozenset[str]:
     return frozenset(
-        sub.code.split("-", 1)[1] for sub in pycountry.subdivisions.get(country_code=country)
+        code for country in pycountry.countries for code in (country.alpha_2, country.alpha_3)
     )
 
 
-_REGIONS = {"US": _subdivision_codes("US"), "CA": _subdivision_codes("CA")}
+@cache
+def _region_codes(country: str) -> frozenset[str]:
+    """Codes of a country's states or provinces, e.g. ``CA`` for US-CA (California)."""
+    prefix = f"{country}-"
+    return frozenset(
+        sub.code.removeprefix(prefix)
+        for sub in pycountry.subdivisions
+        if sub.code.startswith(prefix)
+    )
 
 
 def normalize_ein(value: str) -> str:
@@ -36,8 +47,7 @@ def normalize_country(value: str) -> str:
     if not value:
         return ""
     code = value.upper()
-    field = {2: "alpha_2", 3: "alpha_3"}.get(len(code))
-    if field is None or pycountry.countries.get(**{field: code}) is None:
+    if code not in _country_codes():
         raise ValueError("must be an ISO 3166-1 alpha-2 or alpha-3 country code")
     return code
 
@@ -54,7 +64,7 @@ def normalize_address(
         return state, postal_code, {}
     problems: dict[str, str] = {}
     state = state.upper()
-    if state and state not in _REGIONS[region]:
+    if state and state not in _region_codes(region):
         kind = "a US state" if region == "US" else "a Canadian province or territory"
         problems["state"] = f"must be the code of {kind} (e.g. {'CA' if region == 'US' else 'ON'})"
     postal_code = postal_code.upper()

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from altpay.core.db import SqlConnection
 from altpay.core.pagination import KeysetList
 from altpay.customers.models import customers
 from altpay.payment_methods.models import payment_methods
@@ -44,16 +44,14 @@ def _reply_select() -> Any:
     )
 
 
-async def insert_customer(connection: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert_customer(connection: SqlConnection, values: dict[str, Any]) -> None:
     try:
         await connection.execute(insert(customers).values(values))
     except IntegrityError as error:
         raise DuplicateExternalId from error
 
 
-async def external_id_taken(
-    connection: AsyncConnection, account_id: str, external_id: str
-) -> bool:
+async def external_id_taken(connection: SqlConnection, account_id: str, external_id: str) -> bool:
     query = select(customers.c.id).where(
         customers.c.account_id == account_id, customers.c.external_id == external_id
     )
@@ -61,7 +59,7 @@ async def external_id_taken(
 
 
 async def find_customer(
-    connection: AsyncConnection, account_id: str, customer_id: str
+    connection: SqlConnection, account_id: str, customer_id: str
 ) -> Row[Any] | None:
     query = _reply_select().where(
         customers.c.id == customer_id, customers.c.account_id == account_id
@@ -70,7 +68,7 @@ async def find_customer(
 
 
 async def update_customer(
-    connection: AsyncConnection, customer_id: str, values: dict[str, Any]
+    connection: SqlConnection, customer_id: str, values: dict[str, Any]
 ) -> None:
     await connection.execute(update(customers).where(customers.c.id == customer_id).values(values))
 
@@ -91,7 +89,7 @@ def customer_listing(account_id: str, filters: CustomerFilters) -> KeysetList:
     return KeysetList(query=query, created_at=customers.c.created_at, id=customers.c.id)
 
 
-async def account_of_customer(connection: AsyncConnection, customer_id: str) -> str | None:
+async def account_of_customer(connection: SqlConnection, customer_id: str) -> str | None:
     query = select(customers.c.account_id).where(customers.c.id == customer_id)
     account_id: str | None = await connection.scalar(query)
     return account_id

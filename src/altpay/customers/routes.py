@@ -57,7 +57,10 @@ Filters = Annotated[CustomerFilters, Depends(customer_filters)]
 
 @router.get("/customers", operation_id="listCustomers", summary="List customers")
 async def list_customers(
-    principal: CustomersRead, page: Page, filters: Filters, cursors: Cursors,
+    principal: CustomersRead,
+    page: Page,
+    filters: Filters,
+    cursors: Cursors,
     connection: ReadConnection,
 ) -> CustomerPage:
     """Get a paginated list of customers with optional filtering"""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from altpay.core.db import SqlConnection
 from altpay.core.errors import (
     CustomerAlreadyArchived,
     CustomerArchived,
@@ -27,6 +26,7 @@ from altpay.customers.schemas import (
 )
 
 CUSTOMERS_LIST = "customers"
+_ADDRESS_RULE_FIELDS = {"country", "state", "postal_code"}
 _EXTERNAL_ID_TAKEN = {"external_id": "is already used by another customer of this account"}
 
 
@@ -60,7 +60,7 @@ def _checked_address(values: dict[str, Any]) -> dict[str, Any]:
     return {**values, "state": state, "postal_code": postal_code}
 
 
-async def find_customer(connection: AsyncConnection, account_id: str, customer_id: str) -> Any:
+async def find_customer(connection: SqlConnection, account_id: str, customer_id: str) -> Any:
     """The customer's row, or NotFound: another account's customer does not exist here."""
     row = None
     if is_well_formed("cus", customer_id):
@@ -71,7 +71,7 @@ async def find_customer(connection: AsyncConnection, account_id: str, customer_i
 
 
 async def create_customer(
-    connection: AsyncConnection, account_id: str, data: CreateCustomerInput
+    connection: SqlConnection, account_id: str, data: CreateCustomerInput
 ) -> CustomerReply:
     values = _checked_address(data.model_dump())
     external_id = values["external_id"] or None
@@ -98,13 +98,13 @@ async def create_customer(
 
 
 async def get_customer(
-    connection: AsyncConnection, account_id: str, customer_id: str
+    connection: SqlConnection, account_id: str, customer_id: str
 ) -> CustomerReply:
     return customer_reply(await find_customer(connection, account_id, customer_id))
 
 
 async def list_customers(
-    connection: AsyncConnection,
+    connection: SqlConnection,
     account_id: str,
     filters: CustomerFilters,
     request: PageRequest,
@@ -124,35 +124,43 @@ async def list_customers(
 
 
 async def patch_customer(
-    connection: AsyncConnection, account_id: str, customer_id: str, patch: PatchCustomerRequest
+    connection: SqlConnection, account_id: str, customer_id: str, patch: PatchCustomerRequest
 ) -> CustomerReply:
     row = await find_customer(connection, account_id, customer_id)
     if row.archived_at is not None:
         raise CustomerArchived("An archived customer cannot be changed; restore it first.")
     changes = patch.changes()
-    merged = _checked_address({"country": row.country, "state": row.state,
-                               "postal_code": row.postal_code, **changes})
-    changes.update({field: merged[field] for field in ("state", "postal_code") if field in changes})
+    merged = _checked_address(
+        {"country": row.country, "state": row.state, "postal_code": row.postal_code, **changes}
+    )
+    if changes.keys() & _ADDRESS_RULE_FIELDS:
+        # The stored state and postal code follow the merged result: patching the country to
+        # US makes a stored "ny" (kept as sent under another country) "NY", as create would.
+        changes.update(state=merged["state"], postal_code=merged["postal_code"])
     if changes:
         if "name" in changes:
             changes["name_folded"] = changes["name"].casefold()
-        await repository.update_customer(connection, customer_id, {**changes, "updated_at": utc_now()})
+        await repository.update_customer(
+            connection, customer_id, {**changes, "updated_at": utc_now()}
+        )
     return await get_customer(connection, account_id, customer_id)
 
 
 async def archive_customer(
-    connection: AsyncConnection, account_id: str, customer_id: str
+    connection: SqlConnection, account_id: str, customer_id: str
 ) -> CustomerReply:
     row = await find_customer(connection, account_id, customer_id)
     if row.archived_at is not None:
         raise CustomerAlreadyArchived()
     now = utc_now()
-    await repository.update_customer(connection, customer_id, {"archived_at": now, "updated_at": now})
+    await repository.update_customer(
+        connection, customer_id, {"archived_at": now, "updated_at": now}
+    )
     return await get_customer(connection, account_id, customer_id)
 
 
 async def restore_customer(
-    connection: AsyncConnection, account_id: str, customer_id: str
+    connection: SqlConnection, account_id: str, customer_id: str
 ) -> CustomerReply:
     row = await find_customer(connection, account_id, customer_id)
     if row.archived_at is None:

@@ -5,7 +5,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from altpay.core.db import create_engine_for
+from altpay.core.db import open_database
 from altpay.core.schema import metadata
 from altpay.settings import Settings
 
@@ -24,13 +24,11 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_online(settings: Settings) -> None:
-    engine = create_engine_for(settings)
+    database = open_database(settings)
     try:
-        async with engine.connect() as connection:
-            await connection.run_sync(_run)
-            await connection.commit()
+        await database.run_sync(_run)
     finally:
-        await engine.dispose()
+        await database.dispose()
 
 
 asyncio.run(_run_online(config.attributes.get("settings") or Settings()))

@@ -24,8 +24,12 @@ class PaymentMethod(Record):
 
 payment_methods = cast(Table, PaymentMethod.__table__)
 
-Index("ix_payment_methods_customer_created", payment_methods.c.customer_id,
-      payment_methods.c.created_at, payment_methods.c.id)
+Index(
+    "ix_payment_methods_customer_created",
+    payment_methods.c.customer_id,
+    payment_methods.c.created_at,
+    payment_methods.c.id,
+)
 # The database, not only the code, keeps a customer to one default payment method.
 Index(
     "uq_payment_methods_one_default",

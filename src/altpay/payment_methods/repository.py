@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from altpay.core.db import SqlConnection
 from altpay.payment_methods.models import payment_methods
 
 
@@ -14,7 +14,7 @@ def _for_customer(customer_id: str) -> Any:
     return select(payment_methods).where(payment_methods.c.customer_id == customer_id)
 
 
-async def list_methods(connection: AsyncConnection, customer_id: str) -> list[Row[Any]]:
+async def list_methods(connection: SqlConnection, customer_id: str) -> list[Row[Any]]:
     query = _for_customer(customer_id).order_by(
         payment_methods.c.created_at.desc(), payment_methods.c.id.desc()
     )
@@ -22,13 +22,13 @@ async def list_methods(connection: AsyncConnection, customer_id: str) -> list[Ro
 
 
 async def find_method(
-    connection: AsyncConnection, customer_id: str, method_id: str
+    connection: SqlConnection, customer_id: str, method_id: str
 ) -> Row[Any] | None:
     query = _for_customer(customer_id).where(payment_methods.c.id == method_id)
     return (await connection.execute(query)).first()
 
 
-async def clear_default(connection: AsyncConnection, customer_id: str) -> None:
+async def clear_default(connection: SqlConnection, customer_id: str) -> None:
     await connection.execute(
         update(payment_methods)
         .where(payment_methods.c.customer_id == customer_id, payment_methods.c.is_default)
@@ -36,5 +36,5 @@ async def clear_default(connection: AsyncConnection, customer_id: str) -> None:
     )
 
 
-async def insert_method(connection: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert_method(connection: SqlConnection, values: dict[str, Any]) -> None:
     await connection.execute(insert(payment_methods).values(values))

@@ -25,7 +25,7 @@ class PaymentMethod(BaseModel):
     type: MethodType
     brand: str = Field(description="Card network (e.g. visa), or the bank's name for ACH.")
     last4: str = Field(description="Last four digits of the card or account number.")
-    exp_month: str = Field(description='"01"–"12" for cards; empty for ACH.')
+    exp_month: str = Field(description='"01" to "12" for cards; empty for ACH.')
     exp_year: str = Field(description="Four digits for cards; empty for ACH.")
     default: bool = Field(description="Whether this is the customer's default payment method.")
     created_at: str = Field(description="RFC 3339 UTC timestamp with microseconds.")

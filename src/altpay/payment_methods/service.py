@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from altpay.core.db import SqlConnection
 from altpay.core.errors import CustomerArchived, NotFound
 from altpay.core.ids import is_well_formed, new_id
 from altpay.core.timestamps import format_timestamp, utc_now
@@ -29,7 +28,7 @@ def method_reply(row: Any) -> PaymentMethod:
 
 
 async def list_methods(
-    connection: AsyncConnection, account_id: str, customer_id: str
+    connection: SqlConnection, account_id: str, customer_id: str
 ) -> GetPaymentMethodsReply:
     await find_customer(connection, account_id, customer_id)
     rows = await repository.list_methods(connection, customer_id)
@@ -37,7 +36,7 @@ async def list_methods(
 
 
 async def get_method(
-    connection: AsyncConnection, account_id: str, customer_id: str, method_id: str
+    connection: SqlConnection, account_id: str, customer_id: str, method_id: str
 ) -> PaymentMethod:
     await find_customer(connection, account_id, customer_id)
     row = None
@@ -49,7 +48,7 @@ async def get_method(
 
 
 async def add_method(
-    connection: AsyncConnection, customer_id: str, data: NewPaymentMethod
+    connection: SqlConnection, customer_id: str, data: NewPaymentMethod
 ) -> PaymentMethod:
     """Attaches a payment method (the operator's path; the API has no route for it yet)."""
     account_id = None
@@ -63,8 +62,9 @@ async def add_method(
     if data.default:
         await repository.clear_default(connection, customer_id)
     now = utc_now()
+    method_id = new_id("pm")
     values = {
-        "id": new_id("pm"),
+        "id": method_id,
         "customer_id": customer_id,
         "type": data.type.value,
         "brand": data.brand,
@@ -76,5 +76,5 @@ async def add_method(
         "updated_at": now,
     }
     await repository.insert_method(connection, values)
-    row = await repository.find_method(connection, customer_id, values["id"])
+    row = await repository.find_method(connection, customer_id, method_id)
     return method_reply(row)

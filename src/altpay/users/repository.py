@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from altpay.core.db import SqlConnection
 from altpay.core.pagination import KeysetList
 from altpay.users.models import customer_users
 
@@ -16,14 +16,14 @@ class DuplicateEmail(Exception):
     """Another user of the customer already has this e-mail address."""
 
 
-async def insert_user(connection: AsyncConnection, values: dict[str, Any]) -> None:
+async def insert_user(connection: SqlConnection, values: dict[str, Any]) -> None:
     try:
         await connection.execute(insert(customer_users).values(values))
     except IntegrityError as error:
         raise DuplicateEmail from error
 
 
-async def email_taken(connection: AsyncConnection, customer_id: str, email_folded: str) -> bool:
+async def email_taken(connection: SqlConnection, customer_id: str, email_folded: str) -> bool:
     query = select(customer_users.c.id).where(
         customer_users.c.customer_id == customer_id,
         customer_users.c.email_folded == email_folded,

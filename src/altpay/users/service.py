@@ -5,8 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from altpay.core.db import SqlConnection
 from altpay.core.errors import CustomerArchived, ValidationFailed
 from altpay.core.ids import new_id
 from altpay.core.pagination import CursorCodec, PageRequest, page_bounds, page_cursors
@@ -36,7 +35,7 @@ def _list_key(account_id: str, customer_id: str) -> str:
 
 
 async def create_user(
-    connection: AsyncConnection, account_id: str, customer_id: str, data: CreateCustomerUserInput
+    connection: SqlConnection, account_id: str, customer_id: str, data: CreateCustomerUserInput
 ) -> CustomerUser:
     customer = await find_customer(connection, account_id, customer_id)
     if customer.archived_at is not None:
@@ -63,7 +62,7 @@ async def create_user(
 
 
 async def list_users(
-    connection: AsyncConnection,
+    connection: SqlConnection,
     account_id: str,
     customer_id: str,
     request: PageRequest,

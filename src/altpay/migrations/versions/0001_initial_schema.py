@@ -79,9 +79,7 @@ def upgrade() -> None:
             "account_id", "external_id", name="uq_customers_account_id_external_id"
         ),
     )
-    op.create_index(
-        "ix_customers_account_created", "customers", ["account_id", "created_at", "id"]
-    )
+    op.create_index("ix_customers_account_created", "customers", ["account_id", "created_at", "id"])
     op.create_table(
         "customer_users",
         _id(),

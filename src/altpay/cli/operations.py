@@ -1,0 +1,103 @@
+"""``altpay serve`` and ``altpay db …``: running the service and its migrations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from altpay.auth import repository as auth_repository
+from altpay.auth import service as auth_service
+from altpay.auth.schemas import NewClientOut
+from altpay.auth.tokens import ALL_SCOPES
+from altpay.cli.common import guarded, in_transaction, load_settings, say
+from altpay.core import migrate
+from altpay.core.db import SqlConnection
+from altpay.settings import Settings, check_production_ready
+
+db = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
+
+SANDBOX_ACCOUNT = "Sandbox"
+
+
+@db.command("upgrade")
+def upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    settings = load_settings()
+    guarded(lambda: migrate.upgrade(settings, revision))
+    say(f"Database at revision {revision}.")
+
+
+@db.command("downgrade")
+def downgrade(revision: Annotated[str, typer.Argument(help="Target revision, or base.")]) -> None:
+    """Revert migrations down to REVISION."""
+    settings = load_settings()
+    guarded(lambda: migrate.downgrade(settings, revision))
+    say(f"Database at revision {revision}.")
+
+
+@db.command("current")
+def current() -> None:
+    """Print the database's current revision."""
+    settings = load_settings()
+    typer.echo(guarded(lambda: migrate.current(settings)) or "base")
+
+
+async def _create_sandbox(connection: SqlConnection) -> NewClientOut | None:
+    if await auth_repository.any_account(connection):
+        return None
+    account = await auth_service.create_account(connection, SANDBOX_ACCOUNT)
+    return await auth_service.create_client(
+        connection, account_id=account.id, name="Sandbox client", scopes=" ".join(ALL_SCOPES)
+    )
+
+
+def _print_sandbox_credentials(client: NewClientOut, base_url: str) -> None:
+    typer.echo(
+        "\n".join(
+            [
+                "A sandbox account and API client were created (shown once):",
+                f"  account_id:    {client.account_id}",
+                f"  client_id:     {client.client_id}",
+                f"  client_secret: {client.client_secret}",
+                "Get a token:",
+                f"  curl -s -u '{client.client_id}:{client.client_secret}' "
+                f"-d grant_type=client_credentials {base_url}/oauth/token",
+                "",
+            ]
+        )
+    )
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
+) -> None:
+    """Migrate the database and serve the API."""
+    import uvicorn
+
+    from altpay.app import create_app
+
+    settings = load_settings()
+    guarded(lambda: check_production_ready(settings))
+    guarded(lambda: migrate.upgrade(settings))
+    if settings.uses_embedded_default and settings.env == "development":
+        client = in_transaction(settings, _create_sandbox)
+        if client is not None:
+            _print_sandbox_credentials(client, f"http://{_reachable(host)}:{port}")
+    app = guarded(lambda: create_app(settings))
+    say(f"altpay serving on http://{host}:{port} ({_describe_database(settings)})")
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def _reachable(host: str) -> str:
+    """Where a local client reaches a server bound to ``host``."""
+    return {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
+
+
+def _describe_database(settings: Settings) -> str:
+    if settings.uses_embedded_default:
+        return f"SQLite at {settings.sqlite_default_path}"
+    return settings.database_url_or_default().split("://", 1)[0]

@@ -1,0 +1,68 @@
+"""``altpay seed``: fill an account with realistic sandbox data, through the service code."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import Progress
+
+from altpay.auth import repository as auth_repository
+from altpay.cli.common import load_settings, open_migrated, run_guarded, say
+from altpay.core.db import SqlConnection
+from altpay.core.errors import NotFound
+from altpay.customers import service as customers
+from altpay.payment_methods import service as payment_methods
+from altpay.users import service as users
+
+if TYPE_CHECKING:
+    from altpay.sandbox import SandboxCustomer
+
+BATCH_SIZE = 250
+
+
+async def _store(connection: SqlConnection, account_id: str, sample: SandboxCustomer) -> None:
+    created = await customers.create_customer(connection, account_id, sample.customer)
+    for user in sample.users:
+        await users.create_user(connection, account_id, created.id, user)
+    for method in sample.payment_methods:
+        await payment_methods.add_method(connection, created.id, method)
+    if sample.archived:
+        await customers.archive_customer(connection, account_id, created.id)
+
+
+def seed(
+    account: Annotated[str, typer.Option(help="The account to fill (acct_…).")],
+    customers_count: Annotated[
+        int, typer.Option("--customers", min=1, max=10_000_000, help="How many customers.")
+    ],
+    random_seed: Annotated[
+        int | None, typer.Option("--seed", help="Make the same data on every run.")
+    ] = None,
+) -> None:
+    """Create realistic customers, users, cards and ACH accounts (some archived)."""
+    from altpay.sandbox import SandboxFactory
+
+    settings = load_settings()
+    factory = SandboxFactory(random_seed)
+
+    database = open_migrated(settings)
+
+    async def work() -> None:
+        try:
+            async with database.transaction(write=False) as connection:
+                if await auth_repository.get_account(connection, account) is None:
+                    raise NotFound(f"No account {account}.")
+            with Progress(transient=True) as progress:
+                task = progress.add_task("Seeding customers", total=customers_count)
+                for start in range(0, customers_count, BATCH_SIZE):
+                    size = min(BATCH_SIZE, customers_count - start)
+                    async with database.transaction(write=True) as connection:
+                        for number in range(start, start + size):
+                            await _store(connection, account, factory.customer(number))
+                    progress.advance(task, size)
+        finally:
+            await database.dispose()
+
+    run_guarded(work)
+    say(f"Seeded {customers_count} customers into {account}.")

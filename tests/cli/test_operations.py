@@ -1,0 +1,219 @@
+"""``altpay db``, ``altpay payment-methods`` and ``altpay seed``, run as subprocesses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from fastapi.testclient import TestClient
+
+from altpay.app import create_app
+from altpay.settings import Settings
+from tests.cli.conftest import Cli
+
+
+def test_db_upgrade_downgrade_and_current(cli: Cli) -> None:
+    assert cli("db", "upgrade").status == 0
+    assert cli("db", "current").stdout.strip() == "0001"
+
+    assert cli("db", "downgrade", "base").status == 0
+    assert cli("db", "current").stdout.strip() == "base"
+
+
+@contextmanager
+def api_as(cli: Cli, account_id: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """The API on the CLI's database, with a token for a client the CLI creates."""
+    client = cli("clients", "create", "--account", account_id, "--name", "ci", "--json").json()
+    settings = Settings(data_dir=cli.env["ALTPAY_DATA_DIR"], rate_limit=0)
+    with TestClient(create_app(settings)) as api:
+        token = api.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client["client_id"], client["client_secret"]),
+        ).json()["access_token"]
+        yield api, {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def customer_id(cli: Cli, account_id: str) -> str:
+    with api_as(cli, account_id) as (api, headers):
+        created = api.post(
+            "/customers", json={"name": "Acme", "email": "billing@acme.example"}, headers=headers
+        )
+    assert created.status_code == 201
+    customer: str = created.json()["id"]
+    return customer
+
+
+def add_card(cli: Cli, customer_id: str, *extra: str) -> dict[str, object]:
+    outcome = cli(
+        "payment-methods",
+        "add",
+        "--customer",
+        customer_id,
+        "--type",
+        "card",
+        "--brand",
+        "visa",
+        "--last4",
+        "4242",
+        "--exp-month",
+        "04",
+        "--exp-year",
+        "2030",
+        "--json",
+        *extra,
+    )
+    assert outcome.status == 0, outcome.stderr
+    method: dict[str, object] = outcome.json()
+    return method
+
+
+def test_payment_methods_add_prints_the_payment_method(cli: Cli, customer_id: str) -> None:
+    method = add_card(cli, customer_id, "--default")
+
+    assert set(method) == {
+        "id",
+        "type",
+        "brand",
+        "last4",
+        "exp_month",
+        "exp_year",
+        "default",
+        "created_at",
+    }
+    assert str(method["id"]).startswith("pm_")
+    assert (method["type"], method["brand"], method["last4"]) == ("card", "visa", "4242")
+    assert (method["exp_month"], method["exp_year"], method["default"]) == ("04", "2030", True)
+
+
+def test_payment_methods_add_ach_has_no_expiry(cli: Cli, customer_id: str) -> None:
+    outcome = cli(
+        "payment-methods",
+        "add",
+        "--customer",
+        customer_id,
+        "--type",
+        "ach",
+        "--brand",
+        "Chase",
+        "--last4",
+        "6789",
+        "--json",
+    )
+
+    assert outcome.status == 0, outcome.stderr
+    method = outcome.json()
+    assert (method["type"], method["exp_month"], method["exp_year"]) == ("ach", "", "")
+    assert method["default"] is False
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ("--type", "card", "--brand", "visa", "--last4", "42"),
+        ("--type", "card", "--brand", "visa", "--last4", "4242"),
+        (
+            "--type",
+            "card",
+            "--brand",
+            "visa",
+            "--last4",
+            "4242",
+            "--exp-month",
+            "13",
+            "--exp-year",
+            "2030",
+        ),
+        (
+            "--type",
+            "ach",
+            "--brand",
+            "Chase",
+            "--last4",
+            "4242",
+            "--exp-month",
+            "01",
+            "--exp-year",
+            "2030",
+        ),
+    ],
+)
+def test_payment_methods_add_refuses_invalid_details(
+    cli: Cli, customer_id: str, options: tuple[str, ...]
+) -> None:
+    outcome = cli("payment-methods", "add", "--customer", customer_id, *options)
+
+    assert outcome.status == 1
+    assert "error:" in outcome.stderr
+
+
+def test_payment_methods_add_with_an_unknown_type_is_bad_usage(cli: Cli, customer_id: str) -> None:
+    outcome = cli(
+        "payment-methods",
+        "add",
+        "--customer",
+        customer_id,
+        "--type",
+        "paypal",
+        "--brand",
+        "x",
+        "--last4",
+        "1234",
+    )
+
+    assert outcome.status == 2
+
+
+def test_payment_methods_add_to_an_unknown_customer_is_refused(cli: Cli, account_id: str) -> None:
+    outcome = cli(
+        "payment-methods",
+        "add",
+        "--customer",
+        "cus_01m8bm00000000000000000000",
+        "--type",
+        "ach",
+        "--brand",
+        "Chase",
+        "--last4",
+        "6789",
+    )
+
+    assert outcome.status == 1
+
+
+def test_a_second_default_replaces_the_first(cli: Cli, account_id: str, customer_id: str) -> None:
+    first = add_card(cli, customer_id, "--default")
+    second = add_card(cli, customer_id, "--default")
+
+    with api_as(cli, account_id) as (api, headers):
+        methods = api.get(f"/customers/{customer_id}/payment-methods", headers=headers).json()
+        customer = api.get(f"/customers/{customer_id}", headers=headers).json()
+    defaults = {method["id"]: method["default"] for method in methods["data"]}
+    assert defaults == {first["id"]: False, second["id"]: True}
+    assert customer["default_payment_method_id"] == second["id"]
+
+
+def test_seed_fills_an_account(cli: Cli, account_id: str) -> None:
+    outcome = cli("seed", "--account", account_id, "--customers", "40", "--seed", "7")
+
+    assert outcome.status == 0, outcome.stderr
+    with api_as(cli, account_id) as (api, headers):
+        everyone = api.get("/customers?include_archived=true", headers=headers).json()["data"]
+        active = api.get("/customers", headers=headers).json()["data"]
+        users = [
+            api.get(f"/customers/{customer['id']}/users", headers=headers).json()["data"]
+            for customer in everyone
+        ]
+    assert len(everyone) == 40
+    assert len(active) < 40
+    assert all(customer["email"] and customer["country"] for customer in everyone)
+    assert any(customer["default_payment_method_id"] for customer in everyone)
+    assert sum(len(page) for page in users) > 0
+
+
+def test_seed_into_an_unknown_account_is_refused(cli: Cli) -> None:
+    outcome = cli("seed", "--account", "acct_01m8bm00000000000000000000", "--customers", "5")
+
+    assert outcome.status == 1
