@@ -17,9 +17,11 @@ from altpay.auth.tokens import ALL_SCOPES
 from altpay.core.migrate import upgrade
 from altpay.runtime import Runtime
 from altpay.settings import Settings
+from tests.support import postgres
 
 T = TypeVar("T")
 TEST_SIGNING_KEY = "test-signing-key-that-is-long-enough-0123456789"
+BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="session")
@@ -30,13 +32,34 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def settings(tmp_path: Path, migrated_sqlite: Path) -> Settings:
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[str]:
+    """A PostgreSQL database built by the migrations for this test session, then dropped."""
+    postgres.require_server()
+    url = postgres.create_database()
+    try:
+        upgrade(Settings(database_url=url, signing_key=TEST_SIGNING_KEY))
+        yield url
+    finally:
+        postgres.drop_database(url)
+
+
+def _fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("migrated_postgres")
+        postgres.empty_tables(url)
+        return url
     database = tmp_path / "altpay.db"
-    shutil.copyfile(migrated_sqlite, database)
+    shutil.copyfile(request.getfixturevalue("migrated_sqlite"), database)
+    return f"sqlite:///{database}"
+
+
+@pytest.fixture(params=BACKENDS)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for an empty, migrated database: every API test runs on both backends."""
     return Settings(
         data_dir=tmp_path,
-        database_url=f"sqlite:///{database}",
+        database_url=_fresh_database_url(request, tmp_path),
         signing_key=TEST_SIGNING_KEY,
         rate_limit=0,
         client_status_ttl=0,

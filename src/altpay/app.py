@@ -6,14 +6,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from altpay.auth.routes import router as auth_router
+from altpay.core.health import router as health_router
 from altpay.core.http import (
     RequestContextMiddleware,
     index_route_methods,
     install_error_handlers,
 )
+from altpay.core.metrics import router as metrics_router
+from altpay.core.observability import AccessLogMiddleware, configure_logging
 from altpay.customers.routes import router as customers_router
+from altpay.docs.routes import router as docs_router
+from altpay.openapi.routes import router as openapi_router
 from altpay.payment_methods.routes import router as payment_methods_router
 from altpay.runtime import Runtime
 from altpay.settings import Settings
@@ -34,12 +40,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await runtime.database.dispose()
 
-    app = FastAPI(title=API_TITLE, version=API_VERSION, lifespan=lifespan, redirect_slashes=False)
+    app = FastAPI(
+        title=API_TITLE,
+        version=API_VERSION,
+        lifespan=lifespan,
+        redirect_slashes=False,
+        openapi_url=None,  # altpay.openapi serves the refined document
+        docs_url=None,  # altpay.docs serves /docs without a CDN
+        redoc_url=None,
+    )
     app.state.runtime = runtime
     install_error_handlers(app)
-    routers = (auth_router, customers_router, payment_methods_router, users_router)
+    routers = (
+        auth_router,
+        customers_router,
+        payment_methods_router,
+        users_router,
+        health_router,
+        docs_router,
+        openapi_router,
+        metrics_router,
+    )
     for router in routers:
         app.include_router(router)
     index_route_methods(app, routers)
+    # Added innermost first: the request context wraps the access log, which wraps the rest.
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(RequestContextMiddleware)
+    if runtime.settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=runtime.settings.trusted_proxies)
+    if runtime.settings.benchmark_routes:
+        # bench/ only: its ceiling and floor routes, outermost, so no API middleware runs.
+        from altpay.core.benchmark_routes import BenchmarkRoutes
+
+        app.add_middleware(BenchmarkRoutes, settings=runtime.settings)
     return app
+
+
+def create_served_app() -> FastAPI:
+    """The app as each ``altpay serve`` worker runs it: settings from the environment, JSON logs."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

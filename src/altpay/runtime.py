@@ -10,9 +10,10 @@ from fastapi import Request
 from altpay.auth import repository as auth_repository
 from altpay.auth.tokens import TokenService, derive_key
 from altpay.core.db import Database, open_database
+from altpay.core.migrate import head_revision
 from altpay.core.pagination import CursorCodec
 from altpay.core.ratelimit import RateLimiter
-from altpay.settings import Settings, resolve_signing_key
+from altpay.settings import Settings, resolve_signing_keys
 
 
 @dataclass
@@ -42,24 +43,26 @@ class Runtime:
     client_status: ClientStatusCache
     api_limiter: RateLimiter | None
     token_limiter: RateLimiter | None
+    schema_revision: str
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Runtime:
-        master_key = resolve_signing_key(settings)
-        rate = settings.rate_limit
+        master_keys = resolve_signing_keys(settings).all()
+        rate, redis = settings.rate_limit, settings.redis_url
         return cls(
             settings=settings,
             database=open_database(settings),
             tokens=TokenService(
-                master_key,
+                master_keys,
                 issuer=settings.token_issuer,
                 audience=settings.token_audience,
                 lifetime=settings.token_lifetime,
             ),
-            cursors=CursorCodec(derive_key(master_key, "cursor")),
+            cursors=CursorCodec([derive_key(master, "cursor") for master in master_keys]),
             client_status=ClientStatusCache(ttl=settings.client_status_ttl),
-            api_limiter=RateLimiter(rate) if rate else None,
-            token_limiter=RateLimiter(rate) if rate else None,
+            api_limiter=RateLimiter(rate, redis_url=redis, scope="api") if rate else None,
+            token_limiter=RateLimiter(rate, redis_url=redis, scope="token") if rate else None,
+            schema_revision=head_revision(),
         )
 
 

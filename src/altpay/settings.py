@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -24,6 +25,10 @@ class Settings(BaseSettings):
     signing_key: SecretStr | None = Field(
         default=None, description="Signs tokens and cursors; generated into data_dir when unset."
     )
+    signing_key_previous: SecretStr | None = Field(
+        default=None,
+        description="The key before the last rotation: still verifies tokens and cursors.",
+    )
     rate_limit: int = Field(default=5, ge=0, description="Requests per second per client; 0: off.")
     token_lifetime: int = Field(default=3600, ge=60, le=86400)
     token_issuer: str = "altpay"
@@ -36,6 +41,31 @@ class Settings(BaseSettings):
         "within this time.",
     )
     sqlite_busy_timeout: float = Field(default=30.0, gt=0)
+    redis_url: str | None = Field(
+        default=None, description="redis://host:port/db: rate limits shared by every worker."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Peers (IPs or CIDRs) whose X-Forwarded-For names the client address.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token for /metrics; without it, loopback only."
+    )
+    shutdown_grace: float = Field(
+        default=30.0, gt=0, description="Seconds in-flight requests get to finish on SIGTERM."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    db_pool_size: int = Field(default=10, ge=1, le=1000, description="PostgreSQL connections.")
+    db_pool_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds to wait for a free PostgreSQL connection."
+    )
+    db_statement_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a PostgreSQL statement may run."
+    )
+    benchmark_routes: bool = Field(
+        default=False,
+        description="Serve the benchmark's /_bench/ceiling and /_bench/floor routes (bench/ only).",
+    )
 
     @property
     def sqlite_default_path(self) -> Path:
@@ -55,18 +85,34 @@ class ConfigurationError(Exception):
     """The settings cannot run the service; the message says what is missing."""
 
 
-def resolve_signing_key(settings: Settings) -> bytes:
-    """The key that signs tokens and cursors: configured, or generated once into the data dir."""
+@dataclass(frozen=True, slots=True)
+class SigningKeys:
+    """The key that signs, and the one it replaced (still accepted until tokens expire)."""
+
+    current: bytes
+    previous: bytes | None = None
+
+    def all(self) -> tuple[bytes, ...]:
+        return (self.current,) if self.previous is None else (self.current, self.previous)
+
+
+def _strong(name: str, value: SecretStr) -> bytes:
+    key = value.get_secret_value().encode()
+    if len(key) < MIN_SIGNING_KEY_BYTES:
+        raise ConfigurationError(f"{name} must be at least {MIN_SIGNING_KEY_BYTES} bytes long.")
+    return key
+
+
+def resolve_signing_keys(settings: Settings) -> SigningKeys:
+    """The configured keys, or on the embedded setup one generated once into the data dir."""
+    previous = None
+    if settings.signing_key_previous is not None:
+        previous = _strong("ALTPAY_SIGNING_KEY_PREVIOUS", settings.signing_key_previous)
     if settings.signing_key is not None:
-        key = settings.signing_key.get_secret_value().encode()
-        if len(key) < MIN_SIGNING_KEY_BYTES:
-            raise ConfigurationError(
-                f"ALTPAY_SIGNING_KEY must be at least {MIN_SIGNING_KEY_BYTES} bytes long."
-            )
-        return key
+        return SigningKeys(_strong("ALTPAY_SIGNING_KEY", settings.signing_key), previous)
     if settings.env == "production":
         raise ConfigurationError("ALTPAY_SIGNING_KEY is required when ALTPAY_ENV=production.")
-    return _load_or_create_key_file(settings.data_dir / SIGNING_KEY_FILE)
+    return SigningKeys(_load_or_create_key_file(settings.data_dir / SIGNING_KEY_FILE), previous)
 
 
 def _load_or_create_key_file(path: Path) -> bytes:
@@ -81,6 +127,13 @@ def _load_or_create_key_file(path: Path) -> bytes:
 
 
 def check_production_ready(settings: Settings) -> None:
+    """Raises ConfigurationError naming everything that keeps the service from starting."""
+    problems = []
     if settings.env == "production" and settings.database_url is None:
-        raise ConfigurationError("ALTPAY_DATABASE_URL is required when ALTPAY_ENV=production.")
-    resolve_signing_key(settings)
+        problems.append("ALTPAY_DATABASE_URL is required when ALTPAY_ENV=production.")
+    try:
+        resolve_signing_keys(settings)
+    except ConfigurationError as error:
+        problems.append(str(error))
+    if problems:
+        raise ConfigurationError(" ".join(problems))

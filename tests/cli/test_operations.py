@@ -9,13 +9,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from altpay.app import create_app
+from altpay.core.migrate import head_revision
 from altpay.settings import Settings
 from tests.cli.conftest import Cli
 
 
 def test_db_upgrade_downgrade_and_current(cli: Cli) -> None:
     assert cli("db", "upgrade").status == 0
-    assert cli("db", "current").stdout.strip() == "0001"
+    assert cli("db", "current").stdout.strip() == head_revision()
 
     assert cli("db", "downgrade", "base").status == 0
     assert cli("db", "current").stdout.strip() == "base"

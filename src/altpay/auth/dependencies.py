@@ -49,6 +49,8 @@ async def _authenticated(
         raise Unauthorized(error.message, headers=_INVALID_TOKEN) from error
     if not await runtime.client_status.is_active(principal.client_id, runtime.database):
         raise Unauthorized("The access token has been revoked.", headers=_INVALID_TOKEN)
+    request.state.client_id = principal.client_id
+    request.state.account_id = principal.account_id
     return principal
 
 

@@ -130,6 +130,7 @@ async def create_access_token(
     except service.InvalidScope as error:
         raise OAuthError("invalid_scope", str(error)) from error
     response.headers["Pragma"] = "no-cache"
+    request.state.client_id = credentials.client_id
     return TokenReply(
         access_token=issued.access_token, expires_in=issued.expires_in, scope=issued.scope
     )

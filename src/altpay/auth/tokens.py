@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -45,9 +46,14 @@ def key_id(key: bytes) -> str:
 
 
 class TokenService:
-    def __init__(self, master_key: bytes, *, issuer: str, audience: str, lifetime: int) -> None:
-        self._key = derive_key(master_key, "access-token")
-        self._kid = key_id(self._key)
+    """Signs with the first master key's token key; verifies with any of them, by ``kid``."""
+
+    def __init__(
+        self, master_keys: Sequence[bytes], *, issuer: str, audience: str, lifetime: int
+    ) -> None:
+        keys = [derive_key(master, "access-token") for master in master_keys]
+        self._key, self._kid = keys[0], key_id(keys[0])
+        self._verification_keys = {key_id(key): key for key in keys}
         self._issuer = issuer
         self._audience = audience
         self.lifetime = lifetime
@@ -73,11 +79,12 @@ class TokenService:
     def verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
-            if header.get("typ") != TOKEN_TYPE or header.get("kid") != self._kid:
+            key = self._verification_keys.get(str(header.get("kid")))
+            if header.get("typ") != TOKEN_TYPE or key is None:
                 raise Unauthorized("The access token is invalid.")
             claims = jwt.decode(
                 token,
-                self._key,
+                key,
                 algorithms=[ALGORITHM],
                 audience=self._audience,
                 issuer=self._issuer,

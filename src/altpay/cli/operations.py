@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import os
+import shutil
+import signal
+import tempfile
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -74,11 +80,10 @@ def _print_sandbox_credentials(client: NewClientOut, base_url: str) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
 ) -> None:
     """Migrate the database and serve the API."""
     import uvicorn
-
-    from altpay.app import create_app
 
     settings = load_settings()
     guarded(lambda: check_production_ready(settings))
@@ -87,9 +92,40 @@ def serve(
         client = in_transaction(settings, _create_sandbox)
         if client is not None:
             _print_sandbox_credentials(client, f"http://{_reachable(host)}:{port}")
-    app = guarded(lambda: create_app(settings))
+    metrics_dir = None
+    if workers > 1:
+        # Every worker writes its metrics here, so that /metrics on any worker shows all.
+        metrics_dir = tempfile.mkdtemp(prefix="altpay-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     say(f"altpay serving on http://{host}:{port} ({_describe_database(settings)})")
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    signal.signal(signal.SIGTERM, _stopped)
+    try:
+        uvicorn.run(
+            "altpay.app:create_served_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+            # Whole seconds, rounded up: a grace that rounded down to 0 would be none at all.
+            timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _stopped(_signal: int, _frame: FrameType | None) -> None:
+    """SIGTERM outside uvicorn's own handling ends ``serve`` with status 0: a requested stop.
+
+    uvicorn handles SIGTERM while it serves (it stops accepting connections and lets the
+    requests in flight finish), then raises the signal again once it has shut down; with
+    the default action the process would die *by* the signal (status 143) after a clean
+    shutdown. The same holds for a SIGTERM that arrives while the app is still loading.
+    """
+    raise SystemExit(0)
 
 
 def _reachable(host: str) -> str:

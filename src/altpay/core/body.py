@@ -65,11 +65,19 @@ def parse_json(raw: bytes) -> Any:
     )
 
 
+async def json_request_bytes(request: Request) -> bytes:
+    """The body of a JSON request after the size (413) and type (415) checks, read once."""
+    cached: bytes | None = getattr(request.state, "json_body", None)
+    if cached is None:
+        refuse_declared_oversize(request)
+        if media_type_of(request) != "application/json":
+            raise UnsupportedMediaType()
+        cached = request.state.json_body = await read_limited_body(request)
+    return cached
+
+
 async def read_json_object(request: Request) -> dict[str, Any]:
-    refuse_declared_oversize(request)
-    if media_type_of(request) != "application/json":
-        raise UnsupportedMediaType()
-    raw = await read_limited_body(request)
+    raw = await json_request_bytes(request)
     try:
         document = parse_json(raw)
     except (ValueError, RecursionError) as error:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql import Executable
 
+from altpay.core import metrics
 from altpay.settings import Settings
 
 T = TypeVar("T")
@@ -72,8 +73,34 @@ class Database(Protocol):
 def open_database(settings: Settings) -> Database:
     url = settings.database_url_or_default()
     if make_url(url).get_backend_name() == "sqlite":
-        return SqliteDatabase(url, settings)
-    return AsyncDatabase(create_async_engine(async_url(url), pool_pre_ping=True))
+        database: SqliteDatabase | AsyncDatabase = SqliteDatabase(url, settings)
+        pool_owner = database.engine
+    else:
+        database = AsyncDatabase(_create_postgresql_engine(url, settings))
+        pool_owner = database.engine.sync_engine
+    event.listen(pool_owner, "checkout", _count_checkout)
+    event.listen(pool_owner, "checkin", _count_checkin)
+    return database
+
+
+def _count_checkout(*_: object) -> None:
+    metrics.DB_POOL_IN_USE.inc()
+
+
+def _count_checkin(*_: object) -> None:
+    metrics.DB_POOL_IN_USE.dec()
+
+
+def _create_postgresql_engine(url: str, settings: Settings) -> AsyncEngine:
+    timeout_ms = str(round(settings.db_statement_timeout * 1000))
+    return create_async_engine(
+        async_url(url),
+        pool_size=settings.db_pool_size,
+        max_overflow=0,
+        pool_timeout=settings.db_pool_timeout,
+        pool_pre_ping=True,
+        connect_args={"server_settings": {"statement_timeout": timeout_ms}},
+    )
 
 
 class AsyncDatabase:

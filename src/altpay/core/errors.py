@@ -23,6 +23,14 @@ class AppError(Exception):
         self.headers = dict(headers or {})
         super().__init__(self.message)
 
+    def document(self) -> dict[str, object]:
+        """The ``HttpError`` body."""
+        return {
+            "code": self.code,
+            "message": self.message,
+            "validation_errors": self.validation_errors,
+        }
+
 
 class InvalidJson(AppError):
     status, code = 400, "invalid_json"
@@ -115,3 +123,23 @@ class OAuthError(Exception):
         self.status = status
         self.headers = dict(headers or {})
         super().__init__(description)
+
+
+class IdempotencyKeyInUse(AppError):
+    status, code = 409, "idempotency_key_in_use"
+    default_message = "A request with this Idempotency-Key is still being processed."
+
+
+class IdempotencyKeyReused(AppError):
+    status, code = 422, "idempotency_key_reused"
+    default_message = "This Idempotency-Key was used with a different request."
+
+
+class IdempotentReplay(Exception):
+    """The stored response of an earlier request with the same Idempotency-Key."""
+
+    def __init__(self, status: int, body: str, location: str | None) -> None:
+        self.status = status
+        self.body = body
+        self.location = location
+        super().__init__(status)

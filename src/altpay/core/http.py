@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
@@ -22,11 +22,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from altpay.core.errors import (
     AppError,
+    IdempotentReplay,
     InvalidParameter,
     MethodNotAllowed,
     NotFound,
     OAuthError,
 )
+from altpay.core.observability import request_id_var
 
 logger = logging.getLogger("altpay")
 
@@ -38,15 +40,7 @@ _INTERNAL_ERROR_BODY = (
 
 
 def error_response(error: AppError) -> JSONResponse:
-    return JSONResponse(
-        {
-            "code": error.code,
-            "message": error.message,
-            "validation_errors": error.validation_errors,
-        },
-        status_code=error.status,
-        headers=error.headers,
-    )
+    return JSONResponse(error.document(), status_code=error.status, headers=error.headers)
 
 
 async def _app_error(_request: Request, error: Exception) -> JSONResponse:
@@ -60,6 +54,16 @@ async def _oauth_error(_request: Request, error: Exception) -> JSONResponse:
         {"error": error.error, "error_description": error.description},
         status_code=error.status,
         headers={**error.headers, "Pragma": "no-cache"},
+    )
+
+
+async def _replay(_request: Request, replay: Exception) -> Response:
+    assert isinstance(replay, IdempotentReplay)
+    headers = {"Idempotent-Replayed": "true"}
+    if replay.location:
+        headers["Location"] = replay.location
+    return Response(
+        replay.body, status_code=replay.status, headers=headers, media_type="application/json"
     )
 
 
@@ -101,6 +105,7 @@ async def _parameter_error(_request: Request, error: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(OAuthError, _oauth_error)
+    app.add_exception_handler(IdempotentReplay, _replay)
     app.add_exception_handler(StarletteHTTPException, _routing_error)
     app.add_exception_handler(RequestValidationError, _parameter_error)
 
@@ -120,6 +125,7 @@ class RequestContextMiddleware:
             return
         request_id = _request_id_of(scope)
         scope.setdefault("state", {})["request_id"] = request_id.decode()
+        request_id_var.set(request_id.decode())
         started = False
 
         async def send_with_headers(message: Message) -> None:

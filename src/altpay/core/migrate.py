@@ -7,6 +7,7 @@ import asyncio
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from altpay.core.db import open_database
@@ -42,3 +43,10 @@ def current(settings: Settings) -> str | None:
             await database.dispose()
 
     return asyncio.run(read())
+
+
+def head_revision() -> str:
+    """The newest migration of this build."""
+    head = ScriptDirectory.from_config(alembic_config(Settings())).get_current_head()
+    assert head is not None
+    return head

@@ -14,13 +14,14 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Query
 from itsdangerous import BadData, URLSafeSerializer
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Row, Select, exists, literal, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, literal, tuple_
 
 from altpay.core.db import SqlConnection
 from altpay.core.errors import InvalidCursor, InvalidParameter
 from altpay.core.timestamps import format_timestamp
 
 MAX_LIMIT = 100
+MAX_CURSOR_LENGTH = 1024
 
 Item = TypeVar("Item", bound=BaseModel)
 
@@ -59,7 +60,7 @@ def page_request(
             description="Specifies the cursor after which to start returning results. For the "
             "first page, this should be left empty. For subsequent pages, use the value of the "
             "end_cursor field from the previous response.",
-            max_length=1024,
+            max_length=MAX_CURSOR_LENGTH,
         ),
     ] = None,
     before: Annotated[
@@ -68,7 +69,7 @@ def page_request(
             description="Specifies the cursor before which to return results. Use this to "
             "paginate backwards. For example, to load the previous page, provide the value of "
             "the start_cursor field from the last response.",
-            max_length=1024,
+            max_length=MAX_CURSOR_LENGTH,
         ),
     ] = None,
 ) -> PageRequest:
@@ -85,11 +86,12 @@ def page_request(
 class CursorCodec:
     """Signs positions into opaque URL-safe cursors bound to one account and one list."""
 
-    def __init__(self, key: bytes) -> None:
-        self._key = key
+    def __init__(self, keys: Sequence[bytes]) -> None:
+        # itsdangerous signs with the last key and accepts any: newest last.
+        self._keys = list(reversed(keys))
 
     def _serializer(self, list_key: str) -> URLSafeSerializer:
-        return URLSafeSerializer(self._key, salt=f"altpay.cursor:{list_key}")
+        return URLSafeSerializer(self._keys, salt=f"altpay.cursor:{list_key}")
 
     def encode(self, position: Position, list_key: str) -> str:
         return str(
@@ -146,25 +148,51 @@ class KeysetList:
             literal(position.created_at, self.created_at.type), literal(position.id, self.id.type)
         )
 
-    async def _any(self, connection: SqlConnection, condition: ColumnElement[bool]) -> bool:
-        probe = select(exists(self.query.where(condition).with_only_columns(self.id)))
-        return bool(await connection.scalar(probe))
+    def page_query(self, bounds: PageBounds) -> Select[Any]:
+        """The statement that reads one page: ``limit + 1`` rows, to tell whether more follow.
+
+        Newest first after ``bounds.after`` (or from the top); oldest first before
+        ``bounds.before``, which ``fetch`` turns back into newest first.
+        """
+        limit = bounds.limit
+        if bounds.before is not None:
+            query = self.query.where(self._key() > self._bound(bounds.before))
+            return query.order_by(self.created_at.asc(), self.id.asc()).limit(limit + 1)
+        query = self.query.order_by(self.created_at.desc(), self.id.desc()).limit(limit + 1)
+        if bounds.after is not None:
+            query = query.where(self._key() < self._bound(bounds.after))
+        return query
+
+    def neighbour_query(self, position: Position, *, older: bool) -> Select[Any]:
+        """The id of the item nearest ``position`` (itself included) on its older or newer side.
+
+        Ordered towards ``position`` and limited to one row, so that the database walks the
+        index from the position: an unordered ``EXISTS`` lets the planner pick a table scan,
+        whose cost grows with the rows stored before the first match.
+        """
+        key, bound = self._key(), self._bound(position)
+        query = self.query.with_only_columns(self.id)
+        if older:
+            query = query.where(key <= bound).order_by(self.created_at.desc(), self.id.desc())
+        else:
+            query = query.where(key >= bound).order_by(self.created_at.asc(), self.id.asc())
+        return query.limit(1)
+
+    async def _any(self, connection: SqlConnection, query: Select[Any]) -> bool:
+        return await connection.scalar(query) is not None
 
     async def fetch(self, connection: SqlConnection, bounds: PageBounds) -> Page:
         limit = bounds.limit
+        query = self.page_query(bounds)
         if bounds.before is not None:
-            bound = self._bound(bounds.before)
-            query = self.query.where(self._key() > bound)
-            query = query.order_by(self.created_at.asc(), self.id.asc()).limit(limit + 1)
             rows = list((await connection.execute(query)).all())
-            has_next = await self._any(connection, self._key() <= bound)
+            has_next = await self._any(connection, self.neighbour_query(bounds.before, older=True))
             return Page(rows[:limit][::-1], has_next, has_previous_page=len(rows) > limit)
-        query = self.query.order_by(self.created_at.desc(), self.id.desc()).limit(limit + 1)
         has_previous = False
         if bounds.after is not None:
-            bound = self._bound(bounds.after)
-            query = query.where(self._key() < bound)
-            has_previous = await self._any(connection, self._key() >= bound)
+            has_previous = await self._any(
+                connection, self.neighbour_query(bounds.after, older=False)
+            )
         rows = list((await connection.execute(query)).all())
         return Page(rows[:limit], len(rows) > limit, has_previous)
 

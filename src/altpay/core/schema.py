@@ -3,9 +3,17 @@
 from altpay.auth import models as auth_models
 from altpay.core.models import Base
 from altpay.customers import models as customer_models
+from altpay.idempotency import models as idempotency_models
 from altpay.payment_methods import models as payment_method_models
 from altpay.users import models as user_models
 
 metadata = Base.metadata
 
-__all__ = ["auth_models", "customer_models", "metadata", "payment_method_models", "user_models"]
+__all__ = [
+    "auth_models",
+    "customer_models",
+    "idempotency_models",
+    "metadata",
+    "payment_method_models",
+    "user_models",
+]

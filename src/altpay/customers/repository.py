@@ -59,11 +59,14 @@ async def external_id_taken(connection: SqlConnection, account_id: str, external
 
 
 async def find_customer(
-    connection: SqlConnection, account_id: str, customer_id: str
+    connection: SqlConnection, account_id: str, customer_id: str, *, for_update: bool = False
 ) -> Row[Any] | None:
     query = _reply_select().where(
         customers.c.id == customer_id, customers.c.account_id == account_id
     )
+    if for_update:
+        # Writes to one customer (and its users and payment methods) queue on its row.
+        query = query.with_for_update(of=customers)
     return (await connection.execute(query)).first()
 
 

@@ -20,6 +20,7 @@ from altpay.customers.schemas import (
     PatchCustomerRequest,
 )
 from altpay.deps import Cursors, ReadConnection, WriteConnection
+from altpay.idempotency.dependencies import IdempotentAction, IdempotentCreate, remember
 
 router = APIRouter(tags=["Customers"])
 
@@ -71,11 +72,17 @@ async def list_customers(
     "/customers", operation_id="createCustomer", summary="Create a customer", status_code=201
 )
 async def create_customer(
-    principal: CustomersWrite, body: CreateBody, response: Response, connection: WriteConnection
+    principal: CustomersWrite,
+    claim: IdempotentCreate,
+    body: CreateBody,
+    response: Response,
+    connection: WriteConnection,
 ) -> CustomerReply:
     """Create a new customer with the provided information"""
     customer = await service.create_customer(connection, principal.account_id, body)
-    response.headers["Location"] = f"/customers/{customer.id}"
+    location = f"/customers/{customer.id}"
+    response.headers["Location"] = location
+    await remember(claim, connection, 201, customer, location)
     return customer
 
 
@@ -107,7 +114,9 @@ async def update_customer(
     "/customers/{id}/restore", operation_id="restoreCustomer", summary="Restore a customer"
 )
 async def restore_customer(
-    principal: CustomersWrite, id: CustomerId, connection: WriteConnection
+    principal: CustomersWrite, id: CustomerId, claim: IdempotentAction, connection: WriteConnection
 ) -> CustomerReply:
     """Restore a customer"""
-    return await service.restore_customer(connection, principal.account_id, id)
+    customer = await service.restore_customer(connection, principal.account_id, id)
+    await remember(claim, connection, 200, customer)
+    return customer

@@ -10,8 +10,16 @@ from altpay.core.pagination import Paginated
 from altpay.core.text import Email, OptionalText255, RequiredText255
 from altpay.customers.address import normalize_country, normalize_ein
 
+
+def _ascii(value: str) -> str:
+    # str.upper() maps a few other letters onto ASCII ("ı" to "I", "ﬁ" to "FI"): not a code.
+    if not value.isascii():
+        raise ValueError("must be an ISO 3166-1 alpha-2 or alpha-3 country code")
+    return value
+
+
 Ein = Annotated[OptionalText255, AfterValidator(normalize_ein)]
-Country = Annotated[OptionalText255, AfterValidator(normalize_country)]
+Country = Annotated[OptionalText255, AfterValidator(_ascii), AfterValidator(normalize_country)]
 
 PATCHABLE_FIELDS = (
     "name",

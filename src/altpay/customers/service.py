@@ -60,11 +60,15 @@ def _checked_address(values: dict[str, Any]) -> dict[str, Any]:
     return {**values, "state": state, "postal_code": postal_code}
 
 
-async def find_customer(connection: SqlConnection, account_id: str, customer_id: str) -> Any:
+async def find_customer(
+    connection: SqlConnection, account_id: str, customer_id: str, *, for_update: bool = False
+) -> Any:
     """The customer's row, or NotFound: another account's customer does not exist here."""
     row = None
     if is_well_formed("cus", customer_id):
-        row = await repository.find_customer(connection, account_id, customer_id)
+        row = await repository.find_customer(
+            connection, account_id, customer_id, for_update=for_update
+        )
     if row is None:
         raise NotFound("No such customer.")
     return row
@@ -126,7 +130,7 @@ async def list_customers(
 async def patch_customer(
     connection: SqlConnection, account_id: str, customer_id: str, patch: PatchCustomerRequest
 ) -> CustomerReply:
-    row = await find_customer(connection, account_id, customer_id)
+    row = await find_customer(connection, account_id, customer_id, for_update=True)
     if row.archived_at is not None:
         raise CustomerArchived("An archived customer cannot be changed; restore it first.")
     changes = patch.changes()
@@ -149,7 +153,7 @@ async def patch_customer(
 async def archive_customer(
     connection: SqlConnection, account_id: str, customer_id: str
 ) -> CustomerReply:
-    row = await find_customer(connection, account_id, customer_id)
+    row = await find_customer(connection, account_id, customer_id, for_update=True)
     if row.archived_at is not None:
         raise CustomerAlreadyArchived()
     now = utc_now()
@@ -162,7 +166,7 @@ async def archive_customer(
 async def restore_customer(
     connection: SqlConnection, account_id: str, customer_id: str
 ) -> CustomerReply:
-    row = await find_customer(connection, account_id, customer_id)
+    row = await find_customer(connection, account_id, customer_id, for_update=True)
     if row.archived_at is None:
         raise CustomerNotArchived()
     await repository.update_customer(

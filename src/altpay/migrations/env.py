@@ -13,11 +13,19 @@ config = context.config
 
 
 def _run(connection: Connection) -> None:
+    dialect = connection.dialect.name
+
+    def for_this_dialect(item: object, *_: object) -> bool:
+        # Objects declared with .ddl_if(dialect=…) exist only on that backend.
+        condition = getattr(item, "_ddl_if", None)
+        return condition is None or condition.dialect in (None, dialect)
+
     context.configure(
         connection=connection,
         target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=dialect == "sqlite",
         compare_type=True,
+        include_object=for_this_dialect,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -56,7 +56,7 @@ async def add_method(
         account_id = await customer_repository.account_of_customer(connection, customer_id)
     if account_id is None:
         raise NotFound(f"No customer {customer_id}.")
-    customer = await find_customer(connection, account_id, customer_id)
+    customer = await find_customer(connection, account_id, customer_id, for_update=True)
     if customer.archived_at is not None:
         raise CustomerArchived()
     if data.default:

@@ -11,6 +11,7 @@ from altpay.core.body import json_body
 from altpay.core.pagination import PageRequest, page_request
 from altpay.customers.routes import CustomerId
 from altpay.deps import Cursors, ReadConnection, WriteConnection
+from altpay.idempotency.dependencies import IdempotentCreate, remember
 from altpay.users import service
 from altpay.users.schemas import CreateCustomerUserInput, CustomerUser, CustomerUserPage
 
@@ -40,7 +41,13 @@ async def list_customer_users(
     status_code=201,
 )
 async def create_customer_user(
-    principal: CustomersWrite, id: CustomerId, body: CreateBody, connection: WriteConnection
+    principal: CustomersWrite,
+    id: CustomerId,
+    claim: IdempotentCreate,
+    body: CreateBody,
+    connection: WriteConnection,
 ) -> CustomerUser:
     """Create a new customer user with the provided information"""
-    return await service.create_user(connection, principal.account_id, id, body)
+    user = await service.create_user(connection, principal.account_id, id, body)
+    await remember(claim, connection, 201, user)
+    return user

@@ -37,7 +37,7 @@ def _list_key(account_id: str, customer_id: str) -> str:
 async def create_user(
     connection: SqlConnection, account_id: str, customer_id: str, data: CreateCustomerUserInput
 ) -> CustomerUser:
-    customer = await find_customer(connection, account_id, customer_id)
+    customer = await find_customer(connection, account_id, customer_id, for_update=True)
     if customer.archived_at is not None:
         raise CustomerArchived("An archived customer cannot be given users; restore it first.")
     email_folded = data.email.casefold()

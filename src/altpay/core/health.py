@@ -1,0 +1,37 @@
+"""Liveness and readiness probes: unauthenticated, never rate-limited."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from altpay.core.errors import Unavailable
+from altpay.runtime import runtime_of
+
+router = APIRouter(tags=["Operations"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+@router.get("/healthz", operation_id="getHealth", summary="Liveness")
+async def healthz() -> Health:
+    """The process is alive and serving."""
+    return Health(status="ok")
+
+
+@router.get("/readyz", operation_id="getReadiness", summary="Readiness")
+async def readyz(request: Request) -> Health:
+    """The database is reachable and migrated to the revision this build expects."""
+    runtime = runtime_of(request)
+    try:
+        async with runtime.database.transaction(write=False) as connection:
+            revision = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+    except (SQLAlchemyError, OSError) as error:
+        raise Unavailable("The database is unreachable.") from error
+    if revision != runtime.schema_revision:
+        raise Unavailable("The database is not migrated to the expected revision.")
+    return Health(status="ok")

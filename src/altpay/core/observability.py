@@ -1,0 +1,93 @@
+"""Structured logs: one JSON line per request, and the request id in every line.
+
+A log line never carries a secret, a token, a cursor or an e-mail address: the access line
+names the route template (``/customers/{id}``), never the URL with its query.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from contextvars import ContextVar
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from altpay.core import metrics
+
+request_id_var: ContextVar[str] = ContextVar("altpay_request_id", default="-")
+access_logger = logging.getLogger("altpay.access")
+
+UNMATCHED_ROUTE = "unmatched"
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+def configure_logging(level: str) -> None:
+    """JSON lines on stderr for altpay and the server; uvicorn's own access log is replaced."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            datefmt="%Y-%m-%dT%H:%M:%S%z",
+        )
+    )
+    handler.addFilter(_RequestIdFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+class AccessLogMiddleware:
+    """Logs and measures each request once it is answered."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            _record(scope, status, time.perf_counter() - started)
+
+
+def _record(scope: Scope, status: int, seconds: float) -> None:
+    route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
+    method = scope["method"]
+    metrics.REQUESTS.labels(method=method, route=route, status=str(status)).inc()
+    metrics.LATENCY.labels(method=method, route=route).observe(seconds)
+    state: dict[str, Any] = scope.get("state", {})
+    access_logger.info(
+        "request",
+        extra={
+            "method": method,
+            "route": route,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 3),
+            "client_id": state.get("client_id"),
+            "account_id": state.get("account_id"),
+        },
+    )

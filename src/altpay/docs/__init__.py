@@ -1,0 +1,1 @@
+"""Interactive API documentation (Swagger UI) that works without internet access."""

@@ -1,0 +1,87 @@
+"""``Idempotency-Key`` on POST routes, as a dependency that yields the claim (or None)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from pydantic import BaseModel
+
+from altpay.auth.dependencies import CustomersWrite
+from altpay.core.body import json_request_bytes
+from altpay.core.db import SqlConnection
+from altpay.core.errors import InvalidParameter
+from altpay.idempotency import service
+from altpay.idempotency.models import MAX_KEY_LENGTH
+from altpay.runtime import runtime_of
+
+HEADER = "Idempotency-Key"
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    account_id: str
+    key: str
+
+    async def remember(
+        self, connection: SqlConnection, status: int, reply: BaseModel, location: str | None = None
+    ) -> None:
+        """Stores the response with the write it describes, in the same transaction."""
+        await service.store(
+            connection, self.account_id, self.key, status, reply.model_dump_json(), location
+        )
+
+
+def _checked(key: str) -> str:
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not all(" " <= c <= "~" for c in key):
+        raise InvalidParameter(
+            validation_errors={HEADER: f"must be 1 to {MAX_KEY_LENGTH} printable ASCII characters"}
+        )
+    return key
+
+
+def _idempotency(*, with_body: bool) -> Any:
+    async def claim_key(
+        request: Request,
+        principal: CustomersWrite,
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias=HEADER,
+                description="Extension: retry safely. A retry with the same key and request "
+                "returns the first response (Idempotent-Replayed: true) and writes nothing.",
+            ),
+        ] = None,
+    ) -> AsyncIterator[Claim | None]:
+        if idempotency_key is None:
+            yield None
+            return
+        key = _checked(idempotency_key)
+        body = await json_request_bytes(request) if with_body else b""
+        request_fingerprint = service.fingerprint(request.method, request.url.path, body)
+        database = runtime_of(request).database
+        await service.claim(database, principal.account_id, key, request_fingerprint)
+        try:
+            yield Claim(principal.account_id, key)
+        except BaseException as error:
+            await service.settle_failure(database, principal.account_id, key, error)
+            raise
+
+    return Depends(claim_key, scope="function")
+
+
+IdempotentCreate = Annotated[Claim | None, _idempotency(with_body=True)]
+IdempotentAction = Annotated[Claim | None, _idempotency(with_body=False)]
+
+
+async def remember(
+    claim: Claim | None,
+    connection: SqlConnection,
+    status: int,
+    reply: BaseModel,
+    location: str | None = None,
+) -> None:
+    if claim is not None:
+        await claim.remember(connection, status, reply, location)

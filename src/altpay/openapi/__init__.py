@@ -1,0 +1,1 @@
+"""The served OpenAPI document: the vendor's reference, refined to what the service does."""

@@ -1,0 +1,179 @@
+"""The migrations, on SQLite and PostgreSQL: up to head, down to nothing, up again, and in
+agreement with the models (``alembic check``); and ``altpay db`` as an operator runs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from altpay.core.db import open_database
+from altpay.core.migrate import alembic_config, current, downgrade, head_revision, upgrade
+from altpay.core.schema import metadata
+from altpay.settings import Settings
+from tests.cli.conftest import Cli, altpay_env
+from tests.conftest import TEST_SIGNING_KEY
+from tests.support import postgres
+
+BACKENDS = ("sqlite", "postgresql")
+VERSION_TABLE = "alembic_version"
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for a database with nothing in it yet."""
+    if request.param == "sqlite":
+        yield Settings(
+            data_dir=tmp_path,
+            database_url=f"sqlite:///{tmp_path / 'migrations.db'}",
+            signing_key=TEST_SIGNING_KEY,
+        )
+        return
+    postgres.require_server()
+    url = postgres.create_database("altpay_migrations")
+    try:
+        yield Settings(data_dir=tmp_path, database_url=url, signing_key=TEST_SIGNING_KEY)
+    finally:
+        postgres.drop_database(url)
+
+
+def _schema(connection: Connection) -> dict[str, Any]:
+    """Every table of the database with its columns, keys and indexes, comparable as data."""
+    inspector = inspect(connection)
+    schema: dict[str, Any] = {}
+    for table in sorted(inspector.get_table_names()):
+        schema[table] = {
+            "columns": [
+                (column["name"], str(column["type"]), column["nullable"])
+                for column in inspector.get_columns(table)
+            ],
+            "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
+            "foreign_keys": sorted(
+                (tuple(key["constrained_columns"]), key["referred_table"])
+                for key in inspector.get_foreign_keys(table)
+            ),
+            "unique": sorted(
+                (unique["name"], tuple(unique["column_names"]))
+                for unique in inspector.get_unique_constraints(table)
+            ),
+            "indexes": sorted(
+                (index["name"], tuple(str(name) for name in index["column_names"]))
+                + (bool(index["unique"]),)
+                for index in inspector.get_indexes(table)
+            ),
+        }
+    if connection.dialect.name == "postgresql":
+        # Whatever else a migration might leave behind: sequences, views, types of our own.
+        schema["(other relations)"] = sorted(
+            connection.execute(
+                text(
+                    "SELECT relname, relkind FROM pg_class "
+                    "WHERE relnamespace = 'public'::regnamespace AND relkind NOT IN ('r', 'i')"
+                )
+            ).all()
+        )
+        schema["(types)"] = sorted(
+            connection.execute(
+                text(
+                    "SELECT typname FROM pg_type WHERE typnamespace = 'public'::regnamespace "
+                    "AND typtype IN ('e', 'd', 'c') AND typrelid = 0"
+                )
+            ).scalars()
+        )
+    return schema
+
+
+def _read_schema(settings: Settings) -> dict[str, Any]:
+    async def read() -> dict[str, Any]:
+        database = open_database(settings)
+        try:
+            return await database.run_sync(_schema)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(read())
+
+
+def _expected_indexes(dialect: str) -> set[str]:
+    names = set()
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            condition = getattr(index, "_ddl_if", None)
+            if condition is None or condition.dialect in (None, dialect):
+                names.add(str(index.name))
+    return names
+
+
+def test_upgrade_downgrade_and_upgrade_again(empty_database: Settings) -> None:
+    settings = empty_database
+    dialect = "sqlite" if settings.database_url_or_default().startswith("sqlite") else "postgresql"
+
+    upgrade(settings)
+    first = _read_schema(settings)
+    assert current(settings) == head_revision()
+    assert set(first) - {"(other relations)", "(types)"} == {*metadata.tables, VERSION_TABLE}
+    indexes = {index[0] for table in first.values() if "indexes" in table for index in table["indexes"]}
+    assert _expected_indexes(dialect) <= indexes
+    assert ("ix_customers_name_trgm" in indexes) is (dialect == "postgresql")
+
+    downgrade(settings, "base")
+    emptied = _read_schema(settings)
+    assert current(settings) is None
+    assert [table for table in emptied if not table.startswith("(")] == [VERSION_TABLE]
+    assert emptied.get("(other relations)", []) == []
+    assert emptied.get("(types)", []) == []
+
+    upgrade(settings)
+    assert _read_schema(settings) == first
+    assert current(settings) == head_revision()
+
+
+def test_models_and_migrations_agree(empty_database: Settings) -> None:
+    upgrade(empty_database)
+
+    # Raises AutoGenerateDiffsDetected, listing them, if a model and the migrations differ.
+    command.check(alembic_config(empty_database))
+
+
+def test_each_migration_steps_down_and_up(empty_database: Settings) -> None:
+    """Every revision's downgrade undoes exactly its upgrade, one step at a time."""
+    upgrade(empty_database)
+    at_head = _read_schema(empty_database)
+    steps = 0
+    while current(empty_database) is not None:
+        revision = current(empty_database)
+        before = _read_schema(empty_database)
+        downgrade(empty_database, "-1")
+        upgrade(empty_database, "+1")
+        assert current(empty_database) == revision
+        assert _read_schema(empty_database) == before
+        downgrade(empty_database, "-1")
+        steps += 1
+    assert steps >= 3
+    upgrade(empty_database)
+    assert _read_schema(empty_database) == at_head
+
+
+def test_the_cli_migrates_postgresql_and_reports_the_revision(tmp_path: Path) -> None:
+    postgres.require_server()
+    url = postgres.create_database("altpay_migrations")
+    cli = Cli({**altpay_env(tmp_path / "data"), "ALTPAY_DATABASE_URL": url})
+    try:
+        before = cli("db", "current")
+        upgraded = cli("db", "upgrade")
+        after = cli("db", "current")
+    finally:
+        postgres.drop_database(url)
+
+    assert before.status == 0, before.stderr
+    assert before.stdout.strip() == "base"
+    assert upgraded.status == 0, upgraded.stderr
+    assert after.status == 0, after.stderr
+    assert after.stdout.strip() == head_revision()
