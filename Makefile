@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck pytest lock clean
+.PHONY: serve test lint typecheck pytest bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,11 +38,25 @@ typecheck: $(VENV)/.installed-dev
 pytest: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
+$(VENV)/.installed-bench: requirements/bench.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+# The benchmark (bench/run.py, docs/performance.md): PROFILE=quick (100k customers, about
+# ten minutes) or PROFILE=full (1M customers, one and two workers, the soak; under an hour).
+# It installs wrk (apt-get) and Prism (npm, into bench/.prism) when they are missing.
+PROFILE ?= quick
+BENCH_ARGS ?=
+bench: $(VENV)/.installed-bench
+	$(BIN)/python bench/run.py --profile $(PROFILE) $(BENCH_ARGS)
+
 # Regenerate the lock files after changing dependencies in pyproject.toml.
 lock: $(BIN)/python
 	$(BIN)/pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q -o requirements/app.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -q -o requirements/dev.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench --python-version 3.11 --generate-hashes -q -o requirements/bench.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

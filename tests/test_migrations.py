@@ -64,8 +64,7 @@ def _schema(connection: Connection) -> dict[str, Any]:
                 for unique in inspector.get_unique_constraints(table)
             ),
             "indexes": sorted(
-                (index["name"], tuple(str(name) for name in index["column_names"]))
-                + (bool(index["unique"]),)
+                (index["name"], *map(str, index["column_names"]), bool(index["unique"]))
                 for index in inspector.get_indexes(table)
             ),
         }
@@ -119,7 +118,9 @@ def test_upgrade_downgrade_and_upgrade_again(empty_database: Settings) -> None:
     first = _read_schema(settings)
     assert current(settings) == head_revision()
     assert set(first) - {"(other relations)", "(types)"} == {*metadata.tables, VERSION_TABLE}
-    indexes = {index[0] for table in first.values() if "indexes" in table for index in table["indexes"]}
+    indexes = {
+        index[0] for table in first if table in metadata.tables for index in first[table]["indexes"]
+    }
     assert _expected_indexes(dialect) <= indexes
     assert ("ix_customers_name_trgm" in indexes) is (dialect == "postgresql")
 
@@ -166,14 +167,11 @@ def test_the_cli_migrates_postgresql_and_reports_the_revision(tmp_path: Path) ->
     url = postgres.create_database("altpay_migrations")
     cli = Cli({**altpay_env(tmp_path / "data"), "ALTPAY_DATABASE_URL": url})
     try:
-        before = cli("db", "current")
         upgraded = cli("db", "upgrade")
         after = cli("db", "current")
     finally:
         postgres.drop_database(url)
 
-    assert before.status == 0, before.stderr
-    assert before.stdout.strip() == "base"
     assert upgraded.status == 0, upgraded.stderr
     assert after.status == 0, after.stderr
     assert after.stdout.strip() == head_revision()

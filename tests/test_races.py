@@ -306,6 +306,40 @@ class MethodRace:
     most_waiting: int
 
 
+async def _open_when_waiting(
+    gate: Gate,
+    client: httpx.AsyncClient,
+    customer_id: str,
+    processes: list[subprocess.Popen[str]],
+) -> tuple[int, list[httpx.Response]]:
+    """Opens the gate once every process waits there (or a while after the first does).
+
+    From the first waiter on, the server writes to the same customer too: those writes wait
+    at the gate like the others. Returns the most processes seen waiting at once, and the
+    server's replies.
+    """
+    most_waiting, first_waiting = 0, 0.0
+    patching: asyncio.Task[list[httpx.Response]] | None = None
+    deadline = time.monotonic() + STARTUP_SECONDS
+    try:
+        while time.monotonic() < deadline:
+            if any(process.poll() is not None for process in processes):
+                break  # one got through a closed gate: it failed, and says why
+            most_waiting = max(most_waiting, await gate.waiting(processes))
+            if most_waiting and patching is None:
+                first_waiting = time.monotonic()
+                patching = asyncio.create_task(_patch_until_done(client, customer_id, processes))
+            if most_waiting >= CLI_RACERS:
+                await asyncio.sleep(0.5)  # the last ones reach their write
+                break
+            if patching is not None and time.monotonic() - first_waiting > GATE_SECONDS:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await gate.open()
+    return most_waiting, await patching if patching is not None else []
+
+
 async def _race_default_methods(server: Server, customer_id: str) -> MethodRace:
     """Starts the CLI processes behind a closed gate, opens it once they wait there, and
     meanwhile writes to the same customer through the server."""
@@ -330,25 +364,13 @@ async def _race_default_methods(server: Server, customer_id: str) -> MethodRace:
             )
             for number in range(CLI_RACERS)
         ]
-        patching = asyncio.create_task(_patch_until_done(client, customer_id, processes))
-        most_waiting, first_waiting = 0, None
-        deadline = time.monotonic() + STARTUP_SECONDS
         try:
-            while time.monotonic() < deadline:
-                if any(process.poll() is not None for process in processes):
-                    break  # one got through a closed gate: it failed, and says why
-                most_waiting = max(most_waiting, await gate.waiting(processes))
-                if most_waiting >= CLI_RACERS:
-                    await asyncio.sleep(0.5)  # the last ones reach their write
-                    break
-                if most_waiting and first_waiting is None:
-                    first_waiting = time.monotonic()
-                if first_waiting is not None and time.monotonic() - first_waiting > GATE_SECONDS:
-                    break
-                await asyncio.sleep(0.1)
-        finally:
-            await gate.open()
-        patches = await patching
+            most_waiting, patches = await _open_when_waiting(gate, client, customer_id, processes)
+        except BaseException:
+            for process in processes:
+                process.kill()
+                process.communicate()
+            raise
     return MethodRace(processes, patches, most_waiting)
 
 

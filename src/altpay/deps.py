@@ -22,7 +22,9 @@ async def _write_transaction(request: Request) -> AsyncIterator[SqlConnection]:
         yield connection
 
 
-def _cursor_codec(request: Request) -> CursorCodec:
+# async, though it never waits: FastAPI runs a plain ``def`` dependency on a worker
+# thread, a thread hop per request (docs/performance.md).
+async def _cursor_codec(request: Request) -> CursorCodec:
     return runtime_of(request).cursors
 
 

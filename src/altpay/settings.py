@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_SIGNING_KEY_BYTES = 32
 SIGNING_KEY_FILE = "signing.key"
@@ -30,7 +31,7 @@ class Settings(BaseSettings):
         description="The key before the last rotation: still verifies tokens and cursors.",
     )
     rate_limit: int = Field(default=5, ge=0, description="Requests per second per client; 0: off.")
-    token_lifetime: int = Field(default=3600, ge=60, le=86400)
+    token_lifetime: int = Field(default=3600, ge=1, le=86400)
     token_issuer: str = "altpay"
     token_audience: str = "altpay-api"
     client_status_ttl: float = Field(
@@ -44,9 +45,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="redis://host:port/db: rate limits shared by every worker."
     )
-    trusted_proxies: list[str] = Field(
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Peers (IPs or CIDRs) whose X-Forwarded-For names the client address.",
+        description="Peers (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the "
+        "client address.",
     )
     metrics_token: SecretStr | None = Field(
         default=None, description="Bearer token for /metrics; without it, loopback only."
@@ -66,6 +68,17 @@ class Settings(BaseSettings):
         default=False,
         description="Serve the benchmark's /_bench/ceiling and /_bench/floor routes (bench/ only).",
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        # Operators write "10.0.0.1,10.0.0.0/8" (a JSON list is accepted too).
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @property
     def sqlite_default_path(self) -> Path:

@@ -215,3 +215,13 @@ def test_list_reflects_a_patch(api: TestClient, tenant: Tenant) -> None:
 
     assert list_page(api, tenant)["data"] == [patched]
     assert patched["name"] == "After"
+
+
+def test_company_name_with_a_control_character_is_a_bad_parameter(
+    api: TestClient, tenant: Tenant
+) -> None:
+    reply = api.get("/customers", params={"company_name": "ac\x00me"}, headers=tenant.headers)
+
+    assert reply.status_code == 400
+    assert reply.json()["code"] == "invalid_parameter"
+    assert list(reply.json()["validation_errors"]) == ["company_name"]

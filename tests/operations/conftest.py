@@ -110,8 +110,11 @@ def private_redis(directory: Path) -> Iterator[RedisServer]:
     port = free_port()
     with (directory / f"redis-{port}.log").open("wb") as log:
         process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-            + ["--appendonly", "no", "--dir", str(directory), "--daemonize", "no"],
+            [
+                binary,
+                *("--port", str(port), "--bind", "127.0.0.1", "--daemonize", "no"),
+                *("--save", "", "--appendonly", "no", "--dir", str(directory)),
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -256,9 +259,9 @@ def start_server(env: Mapping[str, str], *, workers: int = 1) -> Server:
     home.mkdir(parents=True, exist_ok=True)
     stdout_path, stderr_path = home / f"serve-{port}.out", home / f"serve-{port}.err"
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
+        command = [ALTPAY, "serve", "--host", "127.0.0.1", "--port", str(port)]
         process = subprocess.Popen(
-            [ALTPAY, "serve", "--host", "127.0.0.1", "--port", str(port)]
-            + ["--workers", str(workers)],
+            [*command, "--workers", str(workers)],
             env=dict(env),
             stdout=stdout,
             stderr=stderr,

@@ -27,13 +27,15 @@ import pytest
 from tests.operations.conftest import TIMEOUT, Server, bearer, provision, server_env, serving
 
 IN_FLIGHT = 10
+PATIENT_GRACE = 10  # long enough for the blocked requests
+HASTY_GRACE = 2  # shorter than the lock is held
 
 
 @dataclass
 class Blocked:
     """PATCHes of one customer, waiting on its row lock inside the server."""
 
-    patches: list[asyncio.Future[httpx.Response]]
+    patches: list[asyncio.Task[httpx.Response]]
     release: Callable[[], Awaitable[None]]
 
 
@@ -49,13 +51,13 @@ def _server(tmp_path: Path, postgres_url: str, grace: int) -> Any:
 
 @pytest.fixture
 def patient_server(tmp_path: Path, postgres_url: str) -> Iterator[Server]:
-    with _server(tmp_path, postgres_url, grace=10) as (started,):
+    with _server(tmp_path, postgres_url, grace=PATIENT_GRACE) as (started,):
         yield started
 
 
 @pytest.fixture
 def hasty_server(tmp_path: Path, postgres_url: str) -> Iterator[Server]:
-    with _server(tmp_path, postgres_url, grace=2) as (started,):
+    with _server(tmp_path, postgres_url, grace=HASTY_GRACE) as (started,):
         yield started
 
 
@@ -119,7 +121,7 @@ async def _blocked_patches(
             base_url=server.base_url, headers=headers, limits=limits, timeout=TIMEOUT
         ) as api:
             patches = [
-                asyncio.ensure_future(
+                asyncio.create_task(
                     api.patch(f"/customers/{customer_id}", json={"city": f"Graceful {number}"})
                 )
                 for number in range(IN_FLIGHT)
@@ -156,7 +158,7 @@ async def _city(server: Server, customer_id: str) -> str | None:
 
 
 def test_sigterm_lets_every_accepted_request_finish(patient_server: Server) -> None:
-    server, grace = patient_server, 10
+    server, grace = patient_server, PATIENT_GRACE
 
     headers, customer_id = _customer(server)
 
@@ -188,7 +190,7 @@ def test_sigterm_lets_every_accepted_request_finish(patient_server: Server) -> N
 
 
 def test_the_grace_bounds_how_long_a_stop_waits(hasty_server: Server) -> None:
-    server, grace = hasty_server, 2
+    server, grace = hasty_server, HASTY_GRACE
 
     headers, customer_id = _customer(server)
 

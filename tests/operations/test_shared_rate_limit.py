@@ -110,8 +110,10 @@ def test_without_redis_each_server_counts_on_its_own(
 
     with a.client(headers=headers) as on_a, b.client(headers=headers) as on_b:
         replies = in_one_window(
-            lambda: [on_a.get("/customers") for _ in range(RATE)]
-            + [on_b.get("/customers") for _ in range(RATE + 1)]
+            lambda: (
+                [on_a.get("/customers") for _ in range(RATE)]
+                + [on_b.get("/customers") for _ in range(RATE + 1)]
+            )
         )
 
     # B has a budget of its own (two more requests), and enforces it on its own.
@@ -157,8 +159,10 @@ def test_without_redis_the_token_budget_is_per_server(
     (spender,) = provision(postgres_url)
 
     replies = in_one_window(
-        lambda: [_token(a, spender, f"198.51.100.{n}") for n in (11, 12)]
-        + [_token(b, spender, f"198.51.100.{n}") for n in (13, 14, 15)]
+        lambda: (
+            [_token(a, spender, f"198.51.100.{n}") for n in (11, 12)]
+            + [_token(b, spender, f"198.51.100.{n}") for n in (13, 14, 15)]
+        )
     )
 
     assert _statuses(replies) == [200, 200, 200, 200, 429], [r.text for r in replies]

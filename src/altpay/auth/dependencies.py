@@ -44,7 +44,7 @@ async def _authenticated(
         )
     runtime = runtime_of(request)
     try:
-        principal = runtime.tokens.verify(token)
+        principal = runtime.verified_tokens.verify(token)
     except Unauthorized as error:
         raise Unauthorized(error.message, headers=_INVALID_TOKEN) from error
     if not await runtime.client_status.is_active(principal.client_id, runtime.database):

@@ -13,6 +13,7 @@ from altpay.auth import service
 from altpay.auth.schemas import TokenReply
 from altpay.core.body import media_type_of, read_limited_body
 from altpay.core.errors import OAuthError, PayloadTooLarge
+from altpay.core.ids import is_well_formed
 from altpay.runtime import Runtime, runtime_of
 
 router = APIRouter(tags=["OAuth"])
@@ -31,6 +32,13 @@ class ClientCredentials:
 
 def _invalid_request(description: str) -> OAuthError:
     return OAuthError("invalid_request", description)
+
+
+def _authentication_failed() -> OAuthError:
+    # RFC 9110 §15.5.2: every 401 names a scheme, not only the answer to a Basic attempt.
+    return OAuthError(
+        "invalid_client", "Client authentication failed.", status=401, headers=_BASIC_CHALLENGE
+    )
 
 
 async def _read_form(request: Request) -> dict[str, str]:
@@ -113,6 +121,10 @@ async def create_access_token(
         raise _invalid_request("grant_type is required.")
     if grant_type != "client_credentials":
         raise OAuthError("unsupported_grant_type", "Only client_credentials is supported.")
+    if not is_well_formed("cli", credentials.client_id):
+        # Not an id we issue, so an unknown client, answered without a database read (which
+        # could not even hold some such strings: PostgreSQL text has no NUL).
+        raise _authentication_failed()
     try:
         async with runtime.database.transaction(write=False) as connection:
             issued = await service.grant_client_credentials(
@@ -123,10 +135,7 @@ async def create_access_token(
                 scope=form.get("scope"),
             )
     except service.ClientAuthenticationFailed as error:
-        # RFC 9110 §15.5.2: every 401 names a scheme, not only the answer to a Basic attempt.
-        raise OAuthError(
-            "invalid_client", "Client authentication failed.", status=401, headers=_BASIC_CHALLENGE
-        ) from error
+        raise _authentication_failed() from error
     except service.InvalidScope as error:
         raise OAuthError("invalid_scope", str(error)) from error
     response.headers["Pragma"] = "no-cache"

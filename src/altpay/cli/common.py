@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
+from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 
 from altpay.core import migrate
@@ -41,6 +42,8 @@ def say(message: str) -> None:
 def load_settings() -> Settings:
     try:
         return Settings()
+    except SettingsError as error:
+        fail(f"invalid settings: {error}", EXIT_USAGE)
     except ValidationError as error:
         problems = "; ".join(
             f"ALTPAY_{'_'.join(str(part) for part in item['loc']).upper()}: {item['msg']}"

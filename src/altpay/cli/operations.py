@@ -19,6 +19,7 @@ from altpay.auth.tokens import ALL_SCOPES
 from altpay.cli.common import guarded, in_transaction, load_settings, say
 from altpay.core import migrate
 from altpay.core.db import SqlConnection
+from altpay.core.observability import configure_logging
 from altpay.settings import Settings, check_production_ready
 
 db = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
@@ -98,6 +99,9 @@ def serve(
         metrics_dir = tempfile.mkdtemp(prefix="altpay-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     say(f"altpay serving on http://{host}:{port} ({_describe_database(settings)})")
+    # The JSON log lines of the server: with several workers, the supervisor's own messages
+    # (a worker died and was replaced…) would otherwise be dropped.
+    configure_logging(settings.log_level)
     signal.signal(signal.SIGTERM, _stopped)
     try:
         uvicorn.run(

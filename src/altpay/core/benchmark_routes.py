@@ -92,7 +92,7 @@ class _PostgresqlReader:
         self._lock = asyncio.Lock()
 
     async def _open(self) -> Any:
-        import asyncpg
+        import asyncpg  # type: ignore[import-untyped]
 
         async with self._lock:
             if self._pool is None:
@@ -122,7 +122,12 @@ def benchmark_app(settings: Settings) -> FastAPI:
     else:
         reader = _PostgresqlReader(url, settings.db_pool_size)
 
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        telemetry={"tracing": False, "metrics": False, "logs": False},  # as the API's
+    )
     install_error_handlers(app)
 
     @app.get("/_bench/ceiling")

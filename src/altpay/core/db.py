@@ -4,20 +4,30 @@ PostgreSQL runs through SQLAlchemy's async engine (asyncpg). SQLite runs through
 ``sqlite3`` driver called inline on the event loop: a primary-key read takes ~25 µs, far
 less than the thread hop an async SQLite driver pays for every call. Repositories see one
 interface, ``SqlConnection``, either way.
+
+The hot read paths (a customer by id, a page of customers) run a ``ReadQuery``: a SQLAlchemy
+statement built once with named parameters, compiled once per dialect, executed straight on
+the driver's connection with SQLAlchemy's own type conversions. Per request that skips
+building the statement, its cache key, the execution context and the result objects, which
+cost several times the query itself (docs/performance.md).
+
+A PostgreSQL read transaction runs in autocommit: under READ COMMITTED every statement has
+its own snapshot anyway, so ``BEGIN``/``COMMIT`` bought nothing but two round trips.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections import namedtuple
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection, CursorResult, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.engine import Connection, CursorResult, Dialect, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Executable, Select
 
 from altpay.core import metrics
 from altpay.settings import Settings
@@ -29,11 +39,85 @@ ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg"}
 
 
 class SqlConnection(Protocol):
-    """What repositories use: execute a statement, or fetch one scalar."""
+    """What repositories use: execute a statement, fetch one scalar, or run a ReadQuery."""
 
     async def execute(self, statement: Executable) -> CursorResult[Any]: ...
 
     async def scalar(self, statement: Executable) -> Any: ...
+
+    async def fetch(self, query: ReadQuery, values: Mapping[str, Any]) -> list[Any]:
+        """The rows of ``query`` with these parameter values (attribute access by column)."""
+        ...
+
+
+class ReadQuery:
+    """A fixed SELECT with named ``bindparam``s, compiled once per dialect, run on the driver.
+
+    Rows are named tuples with the statement's column names, their values converted by the
+    columns' own SQLAlchemy types, exactly as ``Connection.execute`` would return them.
+    """
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _CompiledRead] = {}
+
+    def compiled(self, dialect: Dialect) -> _CompiledRead:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _CompiledRead(self.statement, dialect)
+        return compiled
+
+
+class _CompiledRead:
+    def __init__(self, statement: Select[Any], dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        if "POSTCOMPILE" in compiled.string:
+            raise ValueError("a ReadQuery cannot have expanding or literal-execute parameters")
+        self.sql = compiled.string
+        defaults = compiled.params
+        self._parameters = [
+            (name, defaults.get(name), _bind_processor(compiled.binds[name].type, dialect))
+            for name in compiled.positiontup or ()
+        ]
+        columns = list(statement.selected_columns)
+        row_type = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
+        self._make: Callable[[Iterable[Any]], Any] = row_type._make
+        self._converters = [
+            (index, processor)
+            for index, column in enumerate(columns)
+            if (processor := _result_processor(column.type, dialect)) is not None
+        ]
+
+    def parameters(self, values: Mapping[str, Any]) -> list[Any]:
+        bound = []
+        for name, default, process in self._parameters:
+            value = values.get(name, default)
+            bound.append(value if process is None or value is None else process(value))
+        return bound
+
+    def rows(self, raw: Iterable[Sequence[Any]]) -> list[Any]:
+        make = self._make
+        if not self._converters:
+            return [make(row) for row in raw]
+        rows = []
+        for row in raw:
+            values = list(row)
+            for index, convert in self._converters:
+                values[index] = convert(values[index])
+            rows.append(make(values))
+        return rows
+
+
+def _bind_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    processor: Callable[[Any], Any] | None = type_.dialect_impl(dialect).bind_processor(dialect)
+    return processor
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    processor: Callable[[Any], Any] | None = type_.dialect_impl(dialect).result_processor(
+        dialect, None
+    )
+    return processor
 
 
 def async_url(url: str) -> str:
@@ -56,6 +140,49 @@ class _InlineConnection:
 
     async def scalar(self, statement: Executable) -> Any:
         return self._connection.scalar(statement)
+
+    async def fetch(self, query: ReadQuery, values: Mapping[str, Any]) -> list[Any]:
+        # The same sqlite3 connection, inside the same transaction, without SQLAlchemy's
+        # per-execution work.
+        compiled = query.compiled(self._connection.dialect)
+        driver = self._connection.connection.driver_connection
+        assert driver is not None
+        return compiled.rows(driver.execute(compiled.sql, compiled.parameters(values)))
+
+
+class _AsyncConnection:
+    """A PostgreSQL connection; in a read transaction, ReadQuery runs straight on asyncpg."""
+
+    def __init__(self, connection: AsyncConnection, *, write: bool) -> None:
+        self._connection = connection
+        self._write = write
+
+    async def execute(self, statement: Executable) -> CursorResult[Any]:
+        return await self._connection.execute(statement)
+
+    async def scalar(self, statement: Executable) -> Any:
+        return await self._connection.scalar(statement)
+
+    async def fetch(self, query: ReadQuery, values: Mapping[str, Any]) -> list[Any]:
+        if self._write:
+            # Inside a write transaction the read must be part of it (and of its locks):
+            # SQLAlchemy begins that transaction on asyncpg's connection lazily.
+            result = await self._connection.execute(query.statement, dict(values))
+            return list(result.all())
+        compiled = query.compiled(self._connection.dialect)
+        raw = await self._connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        try:
+            records = await driver.fetch(compiled.sql, *compiled.parameters(values))
+        except (TimeoutError, OSError, ConnectionError):
+            await self._connection.invalidate()
+            raise
+        except Exception as error:
+            if driver.is_closed():
+                await self._connection.invalidate()
+            raise error
+        return compiled.rows(records)
 
 
 class Database(Protocol):
@@ -98,7 +225,9 @@ def _create_postgresql_engine(url: str, settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=0,
         pool_timeout=settings.db_pool_timeout,
-        pool_pre_ping=True,
+        # No pre-ping: on asyncpg it is BEGIN, a query and ROLLBACK, three round trips per
+        # checkout. A connection found broken is invalidated with the whole pool instead.
+        pool_pre_ping=False,
         connect_args={"server_settings": {"statement_timeout": timeout_ms}},
     )
 
@@ -106,11 +235,18 @@ def _create_postgresql_engine(url: str, settings: Settings) -> AsyncEngine:
 class AsyncDatabase:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # Reads: one statement, one round trip (READ COMMITTED gives each statement its own
+        # snapshot inside a transaction too).
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def transaction(self, *, write: bool) -> AsyncIterator[SqlConnection]:
+        if not write:
+            async with self._reader.connect() as connection:
+                yield _AsyncConnection(connection, write=False)
+            return
         async with self.engine.begin() as connection:
-            yield connection
+            yield _AsyncConnection(connection, write=True)
 
     async def run_sync(self, work: Callable[[Connection], T]) -> T:
         async with self.engine.begin() as connection:
@@ -166,5 +302,11 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolE
 def _begin_sqlite_transaction(connection: Connection) -> None:
     # A writer takes the write lock up front: a deferred transaction that upgrades later
     # fails at once with "database is locked" instead of waiting out the busy timeout.
-    immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if connection.get_execution_options().get(_WRITE_OPTION, False):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        # A reader's BEGIN cannot wait or fail on a lock: straight to the driver, without
+        # SQLAlchemy's per-statement work (a sizeable part of a primary-key read's cost).
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("BEGIN")

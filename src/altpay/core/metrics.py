@@ -1,27 +1,8 @@
-"""Prometheus metrics, and ``GET /metrics`` (bearer ALTPAY_METRICS_TOKEN, or loopback only).
-
-With several worker processes, ``PROMETHEUS_MULTIPROC_DIR`` (set by ``altpay serve``) makes
-every worker's samples visible from any one of them.
-"""
+"""The Prometheus metrics altpay keeps (served by ``altpay.core.metrics_routes``)."""
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
-import os
-
-from fastapi import APIRouter, Request, Response
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
-
-from altpay.core.errors import NotFound
+from prometheus_client import Counter, Gauge, Histogram
 
 REQUESTS = Counter(
     "altpay_requests_total",
@@ -46,29 +27,3 @@ DB_POOL_IN_USE = Gauge(
     "Database connections checked out.",
     multiprocess_mode="livesum",
 )
-
-router = APIRouter(include_in_schema=False)
-
-
-def _allowed(request: Request) -> bool:
-    token = request.app.state.runtime.settings.metrics_token
-    if token is not None:
-        expected = f"Bearer {token.get_secret_value()}"
-        return hmac.compare_digest(request.headers.get("authorization", ""), expected)
-    host = request.client.host if request.client else ""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-@router.get("/metrics")
-async def metrics_endpoint(request: Request) -> Response:
-    if not _allowed(request):
-        raise NotFound()
-    registry = None
-    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    body = generate_latest(registry) if registry is not None else generate_latest()
-    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -9,15 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from fastapi import Query
 from itsdangerous import BadData, URLSafeSerializer
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Row, Select, literal, tuple_
 
 from altpay.core.db import SqlConnection
-from altpay.core.errors import InvalidCursor, InvalidParameter
+from altpay.core.errors import InvalidCursor
 from altpay.core.timestamps import format_timestamp
 
 MAX_LIMIT = 100
@@ -47,40 +46,6 @@ class PageRequest:
     limit: int
     after: str | None
     before: str | None
-
-
-def page_request(
-    limit: Annotated[
-        int,
-        Query(description="Number of items to return", ge=1, le=MAX_LIMIT),
-    ] = MAX_LIMIT,
-    after: Annotated[
-        str | None,
-        Query(
-            description="Specifies the cursor after which to start returning results. For the "
-            "first page, this should be left empty. For subsequent pages, use the value of the "
-            "end_cursor field from the previous response.",
-            max_length=MAX_CURSOR_LENGTH,
-        ),
-    ] = None,
-    before: Annotated[
-        str | None,
-        Query(
-            description="Specifies the cursor before which to return results. Use this to "
-            "paginate backwards. For example, to load the previous page, provide the value of "
-            "the start_cursor field from the last response.",
-            max_length=MAX_CURSOR_LENGTH,
-        ),
-    ] = None,
-) -> PageRequest:
-    # An empty cursor means "the first page" (the vendor's own words).
-    after, before = after or None, before or None
-    if after is not None and before is not None:
-        raise InvalidParameter(
-            "Use either after or before, not both.",
-            validation_errors={"before": "cannot be combined with after"},
-        )
-    return PageRequest(limit=limit, after=after, before=before)
 
 
 class CursorCodec:

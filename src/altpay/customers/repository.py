@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, insert, select, true, update
+from sqlalchemy import ColumnElement, Row, bindparam, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
-from altpay.core.db import SqlConnection
+from altpay.core.db import ReadQuery, SqlConnection
 from altpay.core.pagination import KeysetList
 from altpay.customers.models import customers
 from altpay.payment_methods.models import payment_methods
@@ -58,15 +58,28 @@ async def external_id_taken(connection: SqlConnection, account_id: str, external
     return await connection.scalar(query.limit(1)) is not None
 
 
+# GET /customers/{id}, the hottest read: built and compiled once, run on the driver.
+_FIND_CUSTOMER = ReadQuery(
+    _reply_select().where(
+        customers.c.id == bindparam("customer_id"),
+        customers.c.account_id == bindparam("account_id"),
+    )
+)
+
+
 async def find_customer(
     connection: SqlConnection, account_id: str, customer_id: str, *, for_update: bool = False
 ) -> Row[Any] | None:
+    if not for_update:
+        rows = await connection.fetch(
+            _FIND_CUSTOMER, {"customer_id": customer_id, "account_id": account_id}
+        )
+        return rows[0] if rows else None
     query = _reply_select().where(
         customers.c.id == customer_id, customers.c.account_id == account_id
     )
-    if for_update:
-        # Writes to one customer (and its users and payment methods) queue on its row.
-        query = query.with_for_update(of=customers)
+    # Writes to one customer (and its users and payment methods) queue on its row.
+    query = query.with_for_update(of=customers)
     return (await connection.execute(query)).first()
 
 

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from altpay.auth.dependencies import CustomersRead, CustomersWrite
 from altpay.core.body import json_body
 from altpay.core.errors import InvalidParameter
-from altpay.core.pagination import PageRequest, page_request
-from altpay.core.params import parse_rfc3339
+from altpay.core.pagination import PageRequest
+from altpay.core.params import page_request, parse_rfc3339
+from altpay.core.text import reject_unstorable
 from altpay.customers import service
 from altpay.customers.repository import CustomerFilters
 from altpay.customers.schemas import (
@@ -30,7 +31,9 @@ PatchBody = Annotated[PatchCustomerRequest, Depends(json_body(PatchCustomerReque
 Page = Annotated[PageRequest, Depends(page_request)]
 
 
-def customer_filters(
+# async, though it never waits: FastAPI runs a plain ``def`` dependency on a worker
+# thread, a thread hop per request (docs/performance.md).
+async def customer_filters(
     created_at_start: Annotated[
         str | None, Query(description="Filter by creation date start (RFC3339 format)")
     ] = None,
@@ -50,6 +53,11 @@ def customer_filters(
         raise InvalidParameter(
             validation_errors={"created_at_start": "must not be after created_at_end"}
         )
+    if company_name:
+        try:
+            reject_unstorable(company_name)
+        except ValueError as error:
+            raise InvalidParameter(validation_errors={"company_name": str(error)}) from error
     return CustomerFilters(start, end, company_name or None, include_archived)
 
 

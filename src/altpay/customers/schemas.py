@@ -12,7 +12,8 @@ from altpay.customers.address import normalize_country, normalize_ein
 
 
 def _ascii(value: str) -> str:
-    # str.upper() maps a few other letters onto ASCII ("ı" to "I", "ﬁ" to "FI"): not a code.
+    # str.upper() maps a few other letters onto ASCII (a dotless i to I, the ligature fi to
+    # FI), and a code spelt with them is not a code.
     if not value.isascii():
         raise ValueError("must be an ISO 3166-1 alpha-2 or alpha-3 country code")
     return value

@@ -213,12 +213,12 @@ def refine_operation(operation: Schema) -> None:
             response["headers"]["Idempotent-Replayed"] = {"$ref": _HEADER + "Idempotent-Replayed"}
         if operation_id in _LINKS:
             response["links"] = _LINKS[operation_id]
-    for status, codes in sorted({**ERRORS[operation_id], **_AUTHENTICATED}.items()):
-        vendor = responses.get(str(status), {}).get("description")
-        response = error_response(status, codes, vendor)
-        if idempotent and status in _REPLAYED_ERRORS:
+    for error, codes in sorted({**ERRORS[operation_id], **_AUTHENTICATED}.items()):
+        vendor = responses.get(str(error), {}).get("description")
+        response = error_response(error, codes, vendor)
+        if idempotent and error in _REPLAYED_ERRORS:
             response["headers"]["Idempotent-Replayed"] = {"$ref": _HEADER + "Idempotent-Replayed"}
-        responses[str(status)] = response
+        responses[str(error)] = response
     if "400" in responses and 400 not in ERRORS[operation_id]:
         responses["400"]["description"] = (
             "Bad Request. Listed by the vendor; this service answers a malformed id with 404."
@@ -239,7 +239,7 @@ def refine_parameters(operation: Schema) -> None:
         "before": {"maxLength": MAX_CURSOR_LENGTH},
         "created_at_start": {"pattern": patterns.TIMESTAMP_BOUND},
         "created_at_end": {"pattern": patterns.TIMESTAMP_BOUND},
-        "company_name": {"maxLength": 255},
+        "company_name": {"maxLength": 255, "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"},
     }
     for parameter in operation.get("parameters", []):
         parameter["schema"].update(refinements.get(parameter["name"], {}))

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends
 
 from altpay.auth.dependencies import CustomersRead, CustomersWrite
 from altpay.core.body import json_body
-from altpay.core.pagination import PageRequest, page_request
+from altpay.core.pagination import PageRequest
+from altpay.core.params import page_request
 from altpay.customers.routes import CustomerId
 from altpay.deps import Cursors, ReadConnection, WriteConnection
 from altpay.idempotency.dependencies import IdempotentCreate, remember

@@ -1,0 +1,46 @@
+"""``GET /metrics``: bearer ALTPAY_METRICS_TOKEN, or loopback only when no token is set.
+
+With several worker processes, ``PROMETHEUS_MULTIPROC_DIR`` (set by ``altpay serve``) makes
+every worker's samples visible from any one of them.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+
+from fastapi import APIRouter, Request, Response
+from fastapi.security.utils import get_authorization_scheme_param
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+
+from altpay.core.errors import NotFound
+
+router = APIRouter(include_in_schema=False)
+
+
+def _allowed(request: Request) -> bool:
+    token = request.app.state.runtime.settings.metrics_token
+    if token is not None:
+        scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
+        # Bytes: compare_digest refuses non-ASCII str, and a header may carry any octet.
+        presented = credentials.encode("utf-8", "surrogateescape")
+        expected = token.get_secret_value().encode()
+        return scheme.lower() == "bearer" and hmac.compare_digest(presented, expected)
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@router.get("/metrics")
+async def metrics_endpoint(request: Request) -> Response:
+    if not _allowed(request):
+        raise NotFound()
+    registry = None
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    body = generate_latest(registry) if registry is not None else generate_latest()
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
