@@ -20,6 +20,7 @@ import pytest
 
 from tests.cli.conftest import Cli, altpay_env
 from tests.cli.test_serve import free_port, serving
+from tests.support import postgres
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = REPO_ROOT / "schemathesis.toml"
@@ -81,18 +82,29 @@ def login_entry(name: str, client: dict[str, str]) -> dict[str, object]:
     }
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``altpay serve`` on SQLite, rate limits off, with two tenants' clients."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """``altpay serve`` on each backend, rate limits off, with two tenants' clients."""
     root = tmp_path_factory.mktemp("conformance")
     env = {**altpay_env(root / "data"), "ALTPAY_RATE_LIMIT": "0"}
-    cli = Cli(env)
-    entries = [login_entry(name, new_client(cli, name)) for name in ("first", "second")]
-    auth_file = root / "auth.json"
-    auth_file.write_text(json.dumps({"auth": entries}))
-    port = free_port()
-    with serving(env, port):
-        yield Server(f"http://127.0.0.1:{port}", auth_file)
+    database_url = None
+    if request.param == "postgresql":
+        postgres.require_server()
+        database_url = env["ALTPAY_DATABASE_URL"] = postgres.create_database()
+    try:
+        cli = Cli(env)
+        assert cli("db", "upgrade").status == 0
+        entries = [login_entry(name, new_client(cli, name)) for name in ("first", "second")]
+        auth_file = root / "auth.json"
+        auth_file.write_text(json.dumps({"auth": entries}))
+        port = free_port()
+        with serving(env, port):
+            yield Server(f"http://127.0.0.1:{port}", auth_file)
+    finally:
+        if database_url is not None:
+            postgres.drop_database(database_url)
 
 
 def schemathesis(server: Server, *args: str) -> None:

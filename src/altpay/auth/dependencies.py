@@ -1,41 +1,30 @@
-"""Who is calling, as dependency aliases: ``CustomersRead`` and ``CustomersWrite``."""
+"""Who is calling, as dependency aliases: ``CustomersRead`` and ``CustomersWrite``.
+
+One dependency per alias does everything (token, revocation, scope, rate): FastAPI's work for
+each level of a dependency tree was the largest cost of a read left after the database
+(docs/performance.md). The served OpenAPI document is altpay.openapi's, so no security
+scheme object is needed in the tree for it.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Security
-from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
-from fastapi.security import OAuth2
+from fastapi import Depends, Request
 from fastapi.security.utils import get_authorization_scheme_param
 
 from altpay.auth.tokens import SCOPE_READ, SCOPE_WRITE, Principal
 from altpay.core.errors import Forbidden, RateLimited, Unauthorized
 from altpay.runtime import runtime_of
 
-_oauth2 = OAuth2(
-    flows=OAuthFlows(
-        clientCredentials=OAuthFlowClientCredentials(
-            tokenUrl="/oauth/token",
-            scopes={
-                SCOPE_READ: "Read customers, their users and payment methods",
-                SCOPE_WRITE: "Create, change, archive and restore customers and their users",
-            },
-        )
-    ),
-    scheme_name="OAuth2ClientCredentials",
-    auto_error=False,
-)
-
 _NO_CREDENTIALS = {"WWW-Authenticate": "Bearer"}
 _INVALID_TOKEN = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
 _INSUFFICIENT_SCOPE = {"WWW-Authenticate": 'Bearer error="insufficient_scope"'}
 
 
-async def _authenticated(
-    request: Request, authorization: Annotated[str | None, Depends(_oauth2)]
-) -> Principal:
-    if authorization is None:
+async def _authenticated(request: Request) -> Principal:
+    authorization = request.headers.get("authorization")
+    if not authorization:
         raise Unauthorized(headers=_NO_CREDENTIALS)
     scheme, token = get_authorization_scheme_param(authorization)
     if scheme.lower() != "bearer" or not token:
@@ -55,9 +44,8 @@ async def _authenticated(
 
 
 def _requiring(scope: str) -> Any:
-    async def authorize(
-        request: Request, principal: Annotated[Principal, Depends(_authenticated)]
-    ) -> Principal:
+    async def authorize(request: Request) -> Principal:
+        principal = await _authenticated(request)
         if scope not in principal.scopes:
             raise Forbidden(
                 f"This operation requires the {scope} scope.", headers=_INSUFFICIENT_SCOPE
@@ -69,7 +57,7 @@ def _requiring(scope: str) -> Any:
                 raise RateLimited(headers={"Retry-After": str(retry_after)})
         return principal
 
-    return Security(authorize, scopes=[scope])
+    return Depends(authorize)
 
 
 CustomersRead = Annotated[Principal, _requiring(SCOPE_READ)]

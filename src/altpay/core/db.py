@@ -18,6 +18,7 @@ its own snapshot anyway, so ``BEGIN``/``COMMIT`` bought nothing but two round tr
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections import namedtuple
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -28,6 +29,7 @@ from sqlalchemy.engine import Connection, CursorResult, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql import Executable, Select
+from sqlalchemy.util import greenlet_spawn
 
 from altpay.core import metrics
 from altpay.settings import Settings
@@ -150,12 +152,44 @@ class _InlineConnection:
         return compiled.rows(driver.execute(compiled.sql, compiled.parameters(values)))
 
 
-class _AsyncConnection:
-    """A PostgreSQL connection; in a read transaction, ReadQuery runs straight on asyncpg."""
+class _SqliteRead:
+    """A read on SQLite: each statement its own snapshot, as under PostgreSQL's READ COMMITTED.
 
-    def __init__(self, connection: AsyncConnection, *, write: bool) -> None:
+    ``ReadQuery`` runs on one sqlite3 connection of the process kept for that, in autocommit,
+    inline: no pool checkout, no transaction, no SQLAlchemy. Other statements run on a
+    pooled SQLAlchemy connection, checked out only when the request runs one.
+    """
+
+    def __init__(self, database: SqliteDatabase) -> None:
+        self._database = database
+        self._connection: Connection | None = None
+
+    def _pooled(self) -> Connection:
+        if self._connection is None:
+            self._connection = self._database.engine.connect()
+        return self._connection
+
+    async def execute(self, statement: Executable) -> CursorResult[Any]:
+        return self._pooled().execute(statement)
+
+    async def scalar(self, statement: Executable) -> Any:
+        return self._pooled().scalar(statement)
+
+    async def fetch(self, query: ReadQuery, values: Mapping[str, Any]) -> list[Any]:
+        compiled = query.compiled(self._database.engine.dialect)
+        reader = self._database.reader()
+        return compiled.rows(reader.execute(compiled.sql, compiled.parameters(values)))
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+
+
+class _AsyncWrite:
+    """A PostgreSQL write transaction: every statement through SQLAlchemy, in the transaction."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
-        self._write = write
 
     async def execute(self, statement: Executable) -> CursorResult[Any]:
         return await self._connection.execute(statement)
@@ -164,25 +198,68 @@ class _AsyncConnection:
         return await self._connection.scalar(statement)
 
     async def fetch(self, query: ReadQuery, values: Mapping[str, Any]) -> list[Any]:
-        if self._write:
-            # Inside a write transaction the read must be part of it (and of its locks):
-            # SQLAlchemy begins that transaction on asyncpg's connection lazily.
-            result = await self._connection.execute(query.statement, dict(values))
-            return list(result.all())
-        compiled = query.compiled(self._connection.dialect)
-        raw = await self._connection.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
+        # The read must be part of the transaction (and of its locks), which SQLAlchemy
+        # begins on asyncpg's connection lazily: no shortcut here.
+        result = await self._connection.execute(query.statement, dict(values))
+        return list(result.all())
+
+
+class _AsyncRead:
+    """A PostgreSQL read, in autocommit: every statement is its own snapshot (READ COMMITTED).
+
+    ``ReadQuery`` runs straight on the asyncpg connection of a pooled connection checked out
+    without SQLAlchemy's connection object; other statements run on an autocommit SQLAlchemy
+    connection. One connection at a time: each statement commits on its own, so switching
+    between the two gives up nothing, and a request never holds two connections of the pool.
+    """
+
+    def __init__(self, database: AsyncDatabase) -> None:
+        self._database = database
+        self._raw: Any = None  # a checked-out pool connection, for ReadQuery
+        self._connection: AsyncConnection | None = None
+
+    async def _sqlalchemy(self) -> AsyncConnection:
+        if self._connection is None:
+            await self._release_raw()
+            self._connection = await self._database.reader.connect().start()
+        return self._connection
+
+    async def execute(self, statement: Executable) -> CursorResult[Any]:
+        return await (await self._sqlalchemy()).execute(statement)
+
+    async def scalar(self, statement: Executable) -> Any:
+        return await (await self._sqlalchemy()).scalar(statement)
+
+    async def fetch(self, query: ReadQuery, values: Mapping[str, Any]) -> list[Any]:
+        engine = self._database.engine
+        if self._connection is not None:
+            raw = await self._connection.get_raw_connection()
+        else:
+            if self._raw is None:
+                self._raw = await engine.raw_connection()
+            raw = self._raw
+        driver: Any = raw.driver_connection
+        compiled = query.compiled(engine.dialect)
         try:
             records = await driver.fetch(compiled.sql, *compiled.parameters(values))
-        except (TimeoutError, OSError, ConnectionError):
-            await self._connection.invalidate()
-            raise
-        except Exception as error:
+        except Exception:
             if driver.is_closed():
-                await self._connection.invalidate()
-            raise error
+                # As SQLAlchemy does on a disconnect: never hand this connection out again.
+                await greenlet_spawn(raw.invalidate)
+                if raw is self._raw:
+                    self._raw = None
+            raise
         return compiled.rows(records)
+
+    async def _release_raw(self) -> None:
+        if self._raw is not None:
+            raw, self._raw = self._raw, None
+            await greenlet_spawn(raw.close)
+
+    async def close(self) -> None:
+        await self._release_raw()
+        if self._connection is not None:
+            await self._connection.close()
 
 
 class Database(Protocol):
@@ -237,16 +314,19 @@ class AsyncDatabase:
         self.engine = engine
         # Reads: one statement, one round trip (READ COMMITTED gives each statement its own
         # snapshot inside a transaction too).
-        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def transaction(self, *, write: bool) -> AsyncIterator[SqlConnection]:
         if not write:
-            async with self._reader.connect() as connection:
-                yield _AsyncConnection(connection, write=False)
+            read = _AsyncRead(self)
+            try:
+                yield read
+            finally:
+                await read.close()
             return
         async with self.engine.begin() as connection:
-            yield _AsyncConnection(connection, write=True)
+            yield _AsyncWrite(connection)
 
     async def run_sync(self, work: Callable[[Connection], T]) -> T:
         async with self.engine.begin() as connection:
@@ -261,6 +341,8 @@ class SqliteDatabase:
         database = make_url(url).database
         if database and database != ":memory:":
             settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self._file = database if database and database != ":memory:" else None
+        self._busy_timeout = settings.sqlite_busy_timeout
         self.engine: Engine = create_engine(
             url, connect_args={"timeout": settings.sqlite_busy_timeout, "check_same_thread": False}
         )
@@ -269,9 +351,28 @@ class SqliteDatabase:
         # SQLite has one writer. Writers of this process queue here, on the event loop,
         # so one never blocks the loop waiting for a lock that another coroutine holds.
         self._writer = asyncio.Lock()
+        self._reader: sqlite3.Connection | None = None
+
+    def reader(self) -> sqlite3.Connection:
+        """The connection ReadQuery runs on in a read (inline, so one is enough)."""
+        if self._reader is None:
+            assert self._file is not None
+            reader = sqlite3.connect(
+                self._file, timeout=self._busy_timeout, check_same_thread=False
+            )
+            _configure_sqlite_connection(reader, None)
+            self._reader = reader
+        return self._reader
 
     @asynccontextmanager
     async def transaction(self, *, write: bool) -> AsyncIterator[SqlConnection]:
+        if not write and self._file is not None:
+            read = _SqliteRead(self)
+            try:
+                yield read
+            finally:
+                read.close()
+            return
         if not write:
             with self.engine.begin() as connection:
                 yield _InlineConnection(connection)
@@ -286,10 +387,15 @@ class SqliteDatabase:
             return work(connection)
 
     async def dispose(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         self.engine.dispose()
 
 
-def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+def _configure_sqlite_connection(
+    dbapi_connection: Any, _record: ConnectionPoolEntry | None
+) -> None:
     # Take transaction control from the driver so that writers can BEGIN IMMEDIATE (below).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
