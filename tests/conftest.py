@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from altpay.app import create_app
 from altpay.auth import service as auth_service
+from altpay.auth.schemas import NewClientOut
 from altpay.auth.tokens import ALL_SCOPES
 from altpay.core.migrate import upgrade
 from altpay.runtime import Runtime
@@ -108,7 +109,11 @@ def create_tenant(
                 connection, account_id=account.id, name=f"{name} client", scopes=" ".join(scopes)
             )
 
-    client = run_in_app(api, work)
+    return signed_in(api, run_in_app(api, work))
+
+
+def signed_in(api: TestClient, client: NewClientOut) -> Tenant:
+    """The tenant of a freshly created API client, with a token from /oauth/token."""
     reply = api.post(
         "/oauth/token",
         data={"grant_type": "client_credentials"},
@@ -120,7 +125,7 @@ def create_tenant(
         client_id=client.client_id,
         client_secret=client.client_secret,
         token=reply.json()["access_token"],
-        scopes=scopes,
+        scopes=tuple(client.scopes),
     )
 
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from altpay.auth import service as auth_service
 from altpay.auth.tokens import SCOPE_READ, SCOPE_WRITE
 from altpay.runtime import Runtime
-from tests.conftest import Tenant, run_in_app
+from tests.conftest import Tenant, run_in_app, signed_in
 
 
 class Reply(Protocol):
@@ -163,20 +163,7 @@ def client_of_same_account(api: TestClient, tenant: Tenant, *, scope: str) -> Te
                 connection, account_id=tenant.account_id, name=f"{scope} only", scopes=scope
             )
 
-    client = run_in_app(api, work)
-    reply = api.post(
-        "/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=(client.client_id, client.client_secret),
-    )
-    assert reply.status_code == 200, reply.text
-    return Tenant(
-        account_id=tenant.account_id,
-        client_id=client.client_id,
-        client_secret=client.client_secret,
-        token=reply.json()["access_token"],
-        scopes=(scope,),
-    )
+    return signed_in(api, run_in_app(api, work))
 
 
 @pytest.fixture
