@@ -1,8 +1,9 @@
-"""Per-request dependencies shared by every domain: the transaction and the cursor codec."""
+"""What routes of every domain share: the read, the write transaction, the cursor codec."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,9 +13,15 @@ from altpay.core.pagination import CursorCodec
 from altpay.runtime import runtime_of
 
 
-async def _read_transaction(request: Request) -> AsyncIterator[SqlConnection]:
-    async with runtime_of(request).database.transaction(write=False) as connection:
-        yield connection
+def reading(request: Request) -> AbstractAsyncContextManager[SqlConnection]:
+    """A read, which the route opens itself: ``async with reading(request) as connection``.
+
+    Not a dependency, unlike the write transaction: FastAPI runs a generator dependency
+    through an exit stack, which cost ~55 µs of a ~420 µs ``GET /customers/{id}``
+    (docs/performance.md). A read has nothing to commit, so nothing is lost by closing it
+    when the route's block ends.
+    """
+    return runtime_of(request).database.transaction(write=False)
 
 
 async def _write_transaction(request: Request) -> AsyncIterator[SqlConnection]:
@@ -30,6 +37,5 @@ async def _cursor_codec(request: Request) -> CursorCodec:
 
 # scope="function": the transaction commits when the route returns, before the response is
 # sent, so a failed commit becomes an error response and never a 2xx for unstored data.
-ReadConnection = Annotated[SqlConnection, Depends(_read_transaction, scope="function")]
 WriteConnection = Annotated[SqlConnection, Depends(_write_transaction, scope="function")]
 Cursors = Annotated[CursorCodec, Depends(_cursor_codec)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -28,7 +29,7 @@ from altpay.core.errors import (
     NotFound,
     OAuthError,
 )
-from altpay.core.observability import request_id_var
+from altpay.core.observability import record_request, request_id_var
 
 logger = logging.getLogger("altpay")
 
@@ -110,10 +111,12 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _parameter_error)
 
 
-class RequestContextMiddleware:
-    """Request ids, ``Cache-Control: no-store``, and a clean 500 for anything unexpected.
+class RequestMiddleware:
+    """Per request: its id, ``Cache-Control: no-store``, a clean 500 for anything unexpected,
+    then the access line and the metrics.
 
-    Pure ASGI, outermost, so that it also covers responses produced by errors.
+    Pure ASGI, outermost, so that it also covers responses produced by errors; one layer for
+    all of it, since each layer wraps ``send`` again on every request (docs/performance.md).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -123,15 +126,17 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         request_id = _request_id_of(scope)
-        scope.setdefault("state", {})["request_id"] = request_id.decode()
-        request_id_var.set(request_id.decode())
-        started = False
+        text_id = request_id.decode()
+        scope.setdefault("state", {})["request_id"] = text_id
+        request_id_var.set(text_id)
+        status = 0  # until the response starts
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal started
+            nonlocal status
             if message["type"] == "http.response.start":
-                started = True
+                status = message["status"]
                 headers = [
                     (name, value)
                     for name, value in message.get("headers", [])
@@ -144,10 +149,12 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         except Exception:
-            logger.exception("unhandled error", extra={"request_id": request_id.decode()})
-            if started:
+            logger.exception("unhandled error", extra={"request_id": text_id})
+            if status:
                 raise
             await _send_internal_error(send_with_headers)
+        finally:
+            record_request(scope, status or 500, time.perf_counter() - started)
 
 
 def _request_id_of(scope: Scope) -> bytes:

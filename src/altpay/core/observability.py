@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import logging
 import sys
-import time
 from contextvars import ContextVar
 from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from altpay.core import metrics
 
@@ -55,31 +54,6 @@ def configure_logging(level: str) -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
-class AccessLogMiddleware:
-    """Logs and measures each request once it is answered."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        finally:
-            _record(scope, status, time.perf_counter() - started)
-
-
 # The labelled metric children of each (method, route, status): ``labels()`` looks them up
 # under a lock on every call. Bounded, since a client chooses the method.
 _children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
@@ -99,7 +73,8 @@ def _metrics_of(method: str, route: str, status: int) -> tuple[Any, Any]:
     return children
 
 
-def _record(scope: Scope, status: int, seconds: float) -> None:
+def record_request(scope: Scope, status: int, seconds: float) -> None:
+    """The access line and the metrics of an answered request."""
     route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
     method = scope["method"]
     requests, latency = _metrics_of(method, route, status)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from altpay.auth.dependencies import CustomersRead, CustomersWrite
 from altpay.core.body import json_body
@@ -20,7 +20,7 @@ from altpay.customers.schemas import (
     CustomerReply,
     PatchCustomerRequest,
 )
-from altpay.deps import Cursors, ReadConnection, WriteConnection
+from altpay.deps import Cursors, WriteConnection, reading
 from altpay.idempotency.dependencies import IdempotentAction, IdempotentCreate, remember
 
 router = APIRouter(tags=["Customers"])
@@ -70,10 +70,13 @@ async def list_customers(
     page: Page,
     filters: Filters,
     cursors: Cursors,
-    connection: ReadConnection,
+    request: Request,
 ) -> CustomerPage:
     """Get a paginated list of customers with optional filtering"""
-    return await service.list_customers(connection, principal.account_id, filters, page, cursors)
+    async with reading(request) as connection:
+        return await service.list_customers(
+            connection, principal.account_id, filters, page, cursors
+        )
 
 
 @router.post(
@@ -95,11 +98,10 @@ async def create_customer(
 
 
 @router.get("/customers/{id}", operation_id="getCustomer", summary="Get a customer")
-async def get_customer(
-    principal: CustomersRead, id: CustomerId, connection: ReadConnection
-) -> CustomerReply:
+async def get_customer(principal: CustomersRead, id: CustomerId, request: Request) -> CustomerReply:
     """Get customer details by ID"""
-    return await service.get_customer(connection, principal.account_id, id)
+    async with reading(request) as connection:
+        return await service.get_customer(connection, principal.account_id, id)
 
 
 @router.delete("/customers/{id}", operation_id="archiveCustomer", summary="Archive a customer")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 
 from altpay.auth.dependencies import CustomersRead
 from altpay.customers.routes import CustomerId
-from altpay.deps import ReadConnection
+from altpay.deps import reading
 from altpay.payment_methods import service
 from altpay.payment_methods.schemas import GetPaymentMethodsReply, PaymentMethod
 
@@ -21,10 +21,11 @@ router = APIRouter(tags=["Customers"])
     summary="List payment methods",
 )
 async def list_payment_methods(
-    principal: CustomersRead, id: CustomerId, connection: ReadConnection
+    principal: CustomersRead, id: CustomerId, request: Request
 ) -> GetPaymentMethodsReply:
     """Get payment methods associated with a customer"""
-    return await service.list_methods(connection, principal.account_id, id)
+    async with reading(request) as connection:
+        return await service.list_methods(connection, principal.account_id, id)
 
 
 @router.get(
@@ -36,7 +37,8 @@ async def get_payment_method(
     principal: CustomersRead,
     id: CustomerId,
     method_id: Annotated[str, Path(description="Payment Method ID")],
-    connection: ReadConnection,
+    request: Request,
 ) -> PaymentMethod:
     """Get a specific payment method associated with a customer by payment method ID"""
-    return await service.get_method(connection, principal.account_id, id, method_id)
+    async with reading(request) as connection:
+        return await service.get_method(connection, principal.account_id, id, method_id)

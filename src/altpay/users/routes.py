@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from altpay.auth.dependencies import CustomersRead, CustomersWrite
 from altpay.core.body import json_body
 from altpay.core.pagination import PageRequest
 from altpay.core.params import page_request
 from altpay.customers.routes import CustomerId
-from altpay.deps import Cursors, ReadConnection, WriteConnection
+from altpay.deps import Cursors, WriteConnection, reading
 from altpay.idempotency.dependencies import IdempotentCreate, remember
 from altpay.users import service
 from altpay.users.schemas import CreateCustomerUserInput, CustomerUser, CustomerUserPage
@@ -29,10 +29,11 @@ async def list_customer_users(
     id: CustomerId,
     page: Annotated[PageRequest, Depends(page_request)],
     cursors: Cursors,
-    connection: ReadConnection,
+    request: Request,
 ) -> CustomerUserPage:
     """Get a paginated list of users from a customer"""
-    return await service.list_users(connection, principal.account_id, id, page, cursors)
+    async with reading(request) as connection:
+        return await service.list_users(connection, principal.account_id, id, page, cursors)
 
 
 @router.post(
