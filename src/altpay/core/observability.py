@@ -11,7 +11,7 @@ import sys
 from contextvars import ContextVar
 from typing import Any
 
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 from starlette.types import Scope
 
 from altpay.core import metrics
@@ -31,8 +31,10 @@ class _RequestIdFilter(logging.Filter):
 def configure_logging(level: str) -> None:
     """JSON lines on stderr for altpay and the server; uvicorn's own access log is replaced."""
     handler = logging.StreamHandler(sys.stderr)
+    # python-json-logger's orjson formatter: 20-30 µs less per line than its json one, a
+    # tenth of a customer read (docs/performance.md).
     handler.setFormatter(
-        JsonFormatter(
+        OrjsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             datefmt="%Y-%m-%dT%H:%M:%S%z",
