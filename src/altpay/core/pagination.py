@@ -6,16 +6,16 @@ and the page envelope. A page costs one indexed range scan whatever its depth.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from itsdangerous import BadData, URLSafeSerializer
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Row, Select, literal, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, tuple_
 
-from altpay.core.db import SqlConnection
+from altpay.core.db import ReadQuery, SqlConnection
 from altpay.core.errors import InvalidCursor
 from altpay.core.timestamps import format_timestamp
 
@@ -92,74 +92,79 @@ def page_bounds(request: PageRequest, codec: CursorCodec, list_key: str) -> Page
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    rows: Sequence[Row[Any]]
+    rows: Sequence[Any]  # ReadQuery rows: named tuples of the select's columns
     has_next_page: bool
     has_previous_page: bool
 
 
-@dataclass(frozen=True, slots=True)
+PAGE_LIMIT = "page_limit"
+POSITION_CREATED_AT = "position_created_at"
+POSITION_ID = "position_id"
+
+
 class KeysetList:
-    """One list's query: its base select (filters applied) and its ordering columns."""
+    """One list's statements: its base select (filters as named parameters) in keyset order.
 
-    query: Select[Any]
-    created_at: ColumnElement[datetime]
-    id: ColumnElement[str]
+    Built once per shape of filters and kept: each statement is a ``ReadQuery``, compiled once
+    per dialect, and a page request only binds values (the filters', the limit, the cursor's
+    position). Building and compiling the statements per request was a fifth of a page's cost
+    (docs/performance.md).
+    """
 
-    def _key(self) -> ColumnElement[Any]:
-        return tuple_(self.created_at, self.id)
-
-    def _bound(self, position: Position) -> ColumnElement[Any]:
-        return tuple_(
-            literal(position.created_at, self.created_at.type), literal(position.id, self.id.type)
+    def __init__(
+        self, query: Select[Any], created_at: ColumnElement[datetime], id: ColumnElement[str]
+    ) -> None:
+        key = tuple_(created_at, id)
+        position = tuple_(
+            bindparam(POSITION_CREATED_AT, type_=created_at.type),
+            bindparam(POSITION_ID, type_=id.type),
         )
+        newest_first = (created_at.desc(), id.desc())
+        oldest_first = (created_at.asc(), id.asc())
+        limit = bindparam(PAGE_LIMIT, type_=Integer())
+        ids = query.with_only_columns(id)
+        self.first = ReadQuery(query.order_by(*newest_first).limit(limit))
+        self.after = ReadQuery(query.where(key < position).order_by(*newest_first).limit(limit))
+        self.before = ReadQuery(query.where(key > position).order_by(*oldest_first).limit(limit))
+        # The nearest item on one side of a position (itself included): ordered towards the
+        # position and limited to one row, so that the database walks the index from there.
+        # An unordered EXISTS let the planner pick a table scan, whose cost grows with the
+        # rows stored before the first match.
+        self.older = ReadQuery(ids.where(key <= position).order_by(*newest_first).limit(1))
+        self.newer = ReadQuery(ids.where(key >= position).order_by(*oldest_first).limit(1))
 
-    def page_query(self, bounds: PageBounds) -> Select[Any]:
-        """The statement that reads one page: ``limit + 1`` rows, to tell whether more follow.
+    def statements(
+        self, bounds: PageBounds, values: Mapping[str, Any]
+    ) -> list[tuple[ReadQuery, dict[str, Any]]]:
+        """What ``fetch`` runs, in order: the probe for the cursor's side (if any), the page.
 
-        Newest first after ``bounds.after`` (or from the top); oldest first before
-        ``bounds.before``, which ``fetch`` turns back into newest first.
+        The page reads ``limit + 1`` rows, to tell whether more follow: newest first after
+        ``bounds.after`` (or from the top), oldest first before ``bounds.before``.
         """
-        limit = bounds.limit
+        page_values = {**values, PAGE_LIMIT: bounds.limit + 1}
         if bounds.before is not None:
-            query = self.query.where(self._key() > self._bound(bounds.before))
-            return query.order_by(self.created_at.asc(), self.id.asc()).limit(limit + 1)
-        query = self.query.order_by(self.created_at.desc(), self.id.desc()).limit(limit + 1)
+            at = {**values, **_position_values(bounds.before)}
+            return [(self.older, at), (self.before, {**page_values, **at})]
         if bounds.after is not None:
-            query = query.where(self._key() < self._bound(bounds.after))
-        return query
+            at = {**values, **_position_values(bounds.after)}
+            return [(self.newer, at), (self.after, {**page_values, **at})]
+        return [(self.first, page_values)]
 
-    def neighbour_query(self, position: Position, *, older: bool) -> Select[Any]:
-        """The id of the item nearest ``position`` (itself included) on its older or newer side.
-
-        Ordered towards ``position`` and limited to one row, so that the database walks the
-        index from the position: an unordered ``EXISTS`` lets the planner pick a table scan,
-        whose cost grows with the rows stored before the first match.
-        """
-        key, bound = self._key(), self._bound(position)
-        query = self.query.with_only_columns(self.id)
-        if older:
-            query = query.where(key <= bound).order_by(self.created_at.desc(), self.id.desc())
-        else:
-            query = query.where(key >= bound).order_by(self.created_at.asc(), self.id.asc())
-        return query.limit(1)
-
-    async def _any(self, connection: SqlConnection, query: Select[Any]) -> bool:
-        return await connection.scalar(query) is not None
-
-    async def fetch(self, connection: SqlConnection, bounds: PageBounds) -> Page:
-        limit = bounds.limit
-        query = self.page_query(bounds)
+    async def fetch(
+        self, connection: SqlConnection, bounds: PageBounds, values: Mapping[str, Any]
+    ) -> Page:
+        results = [
+            await connection.fetch(query, bound) for query, bound in self.statements(bounds, values)
+        ]
+        rows, limit = results[-1], bounds.limit
+        beyond_cursor = len(results) > 1 and bool(results[0])
         if bounds.before is not None:
-            rows = list((await connection.execute(query)).all())
-            has_next = await self._any(connection, self.neighbour_query(bounds.before, older=True))
-            return Page(rows[:limit][::-1], has_next, has_previous_page=len(rows) > limit)
-        has_previous = False
-        if bounds.after is not None:
-            has_previous = await self._any(
-                connection, self.neighbour_query(bounds.after, older=False)
-            )
-        rows = list((await connection.execute(query)).all())
-        return Page(rows[:limit], len(rows) > limit, has_previous)
+            return Page(rows[:limit][::-1], beyond_cursor, has_previous_page=len(rows) > limit)
+        return Page(rows[:limit], len(rows) > limit, has_previous_page=beyond_cursor)
+
+
+def _position_values(position: Position) -> dict[str, Any]:
+    return {POSITION_CREATED_AT: position.created_at, POSITION_ID: position.id}
 
 
 def page_cursors(page: Page, codec: CursorCodec, list_key: str) -> tuple[str, str]:

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, insert, select, true, update
+from sqlalchemy import ColumnElement, Row, String, bindparam, insert, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.types import TypeDecorator
 
 from altpay.core.db import ReadQuery, SqlConnection
 from altpay.core.pagination import KeysetList
 from altpay.customers.models import customers
 from altpay.payment_methods.models import payment_methods
+
+
+class Substring(TypeDecorator[str]):
+    """A bound value matched anywhere by ``LIKE … ESCAPE '/'``: ``%`` and ``_`` match themselves.
+
+    SQLAlchemy's ``contains(autoescape=True)`` escapes a literal value when the statement is
+    built; this escapes the value bound to a statement compiled once, the same way.
+    """
+
+    impl = String()
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        escaped = value.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        return f"%{escaped}%"
 
 
 class DuplicateExternalId(Exception):
@@ -37,9 +57,13 @@ def _default_payment_method_id() -> Any:
     )
 
 
+# What a reply shows, and no more: each timestamp read is a conversion per row of a page.
+_NOT_SHOWN = {"account_id", "name_folded", "updated_at"}
+
+
 def _reply_select() -> Any:
     return select(
-        *(column for column in customers.c if column.name != "name_folded"),
+        *(column for column in customers.c if column.name not in _NOT_SHOWN),
         _default_payment_method_id(),
     )
 
@@ -89,19 +113,42 @@ async def update_customer(
     await connection.execute(update(customers).where(customers.c.id == customer_id).values(values))
 
 
-def customer_listing(account_id: str, filters: CustomerFilters) -> KeysetList:
-    conditions: list[ColumnElement[bool]] = [customers.c.account_id == account_id]
-    if not filters.include_archived:
-        conditions.append(customers.c.archived_at.is_(None))
+def customer_listing(
+    account_id: str, filters: CustomerFilters
+) -> tuple[KeysetList, dict[str, Any]]:
+    """The list's statements for this shape of filters, and the values to bind."""
+    values: dict[str, Any] = {"account_id": account_id}
     if filters.created_at_start is not None:
-        conditions.append(customers.c.created_at >= filters.created_at_start)
+        values["created_at_start"] = filters.created_at_start
     if filters.created_at_end is not None:
-        conditions.append(customers.c.created_at <= filters.created_at_end)
+        values["created_at_end"] = filters.created_at_end
     if filters.company_name:
+        values["name_part"] = filters.company_name.casefold()
+    listing = _listing(
+        include_archived=filters.include_archived,
+        created_after="created_at_start" in values,
+        created_before="created_at_end" in values,
+        by_name="name_part" in values,
+    )
+    return listing, values
+
+
+@functools.cache
+def _listing(
+    *, include_archived: bool, created_after: bool, created_before: bool, by_name: bool
+) -> KeysetList:
+    conditions: list[ColumnElement[bool]] = [customers.c.account_id == bindparam("account_id")]
+    if not include_archived:
+        conditions.append(customers.c.archived_at.is_(None))
+    if created_after:
+        conditions.append(customers.c.created_at >= bindparam("created_at_start"))
+    if created_before:
+        conditions.append(customers.c.created_at <= bindparam("created_at_end"))
+    if by_name:
         conditions.append(
-            customers.c.name_folded.contains(filters.company_name.casefold(), autoescape=True)
+            customers.c.name_folded.like(bindparam("name_part", type_=Substring()), escape="/")
         )
-    query = _reply_select().where(true(), *conditions)
+    query = _reply_select().where(*conditions)
     return KeysetList(query=query, created_at=customers.c.created_at, id=customers.c.id)
 
 

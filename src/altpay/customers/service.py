@@ -116,7 +116,8 @@ async def list_customers(
 ) -> CustomerPage:
     list_key = f"{account_id}:{CUSTOMERS_LIST}"
     bounds = page_bounds(request, cursors, list_key)
-    page = await repository.customer_listing(account_id, filters).fetch(connection, bounds)
+    listing, values = repository.customer_listing(account_id, filters)
+    page = await listing.fetch(connection, bounds, values)
     start_cursor, end_cursor = page_cursors(page, cursors, list_key)
     return CustomerPage(
         data=[customer_reply(row) for row in page.rows],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from altpay.core.db import SqlConnection
@@ -31,6 +31,9 @@ async def email_taken(connection: SqlConnection, customer_id: str, email_folded:
     return await connection.scalar(query.limit(1)) is not None
 
 
-def user_listing(customer_id: str) -> KeysetList:
-    query = select(customer_users).where(customer_users.c.customer_id == customer_id)
-    return KeysetList(query=query, created_at=customer_users.c.created_at, id=customer_users.c.id)
+# A customer's users, in keyset order; bind ``customer_id``.
+USER_LISTING = KeysetList(
+    query=select(customer_users).where(customer_users.c.customer_id == bindparam("customer_id")),
+    created_at=customer_users.c.created_at,
+    id=customer_users.c.id,
+)

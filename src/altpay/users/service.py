@@ -71,7 +71,7 @@ async def list_users(
     list_key = _list_key(account_id, customer_id)
     bounds = page_bounds(request, cursors, list_key)
     await find_customer(connection, account_id, customer_id)
-    page = await repository.user_listing(customer_id).fetch(connection, bounds)
+    page = await repository.USER_LISTING.fetch(connection, bounds, {"customer_id": customer_id})
     start_cursor, end_cursor = page_cursors(page, cursors, list_key)
     return CustomerUserPage(
         data=[user_reply(row) for row in page.rows],
