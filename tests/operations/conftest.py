@@ -9,6 +9,7 @@ SIGKILL after a bounded wait), whatever the test does.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -331,6 +332,13 @@ def in_one_window(attempt: Callable[[], T], *, window: float = 1.0, tries: int =
         if time.monotonic() - started < window * 0.8:
             return result
     raise AssertionError(f"no attempt fitted in one rate-limit window in {tries} tries")
+
+
+def log_messages(text: str) -> list[str]:
+    """The ``message`` of every JSON log line of a server's output (other lines left out)."""
+    return [
+        str(json.loads(line).get("message")) for line in text.splitlines() if line.startswith("{")
+    ]
 
 
 def metric_samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
