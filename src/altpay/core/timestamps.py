@@ -16,8 +16,11 @@ def utc_now() -> datetime:
 
 def format_timestamp(value: datetime) -> str:
     """RFC 3339, UTC, always six fractional digits: exactly the stored value."""
-    # isoformat: a third cheaper than strftime, and a page of 100 formats 200 of them.
-    return f"{value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec='microseconds')}Z"
+    # isoformat, and no conversion of what is already UTC (what the database gives): a page of
+    # 100 formats 100 to 200 of them, and strftime cost half as much again.
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
