@@ -43,38 +43,47 @@ SIGNING_KEY = "inprocess-benchmark-signing-key-0123456789abcdef"
 Call = Callable[[], Coroutine[Any, Any, int]]
 
 
+def _scope(method: str, target: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    path, _, query = target.partition("?")
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
+async def _request(app: Any, scope: dict[str, Any], body: bytes = b"") -> tuple[int, bytes]:
+    """One request through the whole ASGI app: its status and body."""
+    status, answer = 0, bytearray()
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        else:
+            answer.extend(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, bytes(answer)
+
+
 def _asgi_call(
-    app: Any, method: str, path_of: Callable[[], str], headers: list[tuple[bytes, bytes]]
+    app: Any, method: str, target_of: Callable[[], str], headers: list[tuple[bytes, bytes]]
 ) -> Call:
-    """One request through the whole ASGI app; returns its status."""
-
     async def call() -> int:
-        path, _, query = path_of().partition("?")
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": method,
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": query.encode(),
-            "root_path": "",
-            "headers": headers,
-            "client": ("127.0.0.1", 50000),
-            "server": ("127.0.0.1", 8000),
-        }
-        status = 0
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-
-        await app(scope, receive, send)
+        status, _ = await _request(app, _scope(method, target_of(), headers))
         return status
 
     return call
@@ -132,35 +141,15 @@ def _load(
 
 async def _token(app: Any, client_id: str, secret: str) -> str:
     basic = base64.b64encode(f"{client_id}:{secret}".encode())
-    body = b"grant_type=client_credentials"
-    answer: dict[str, Any] = {}
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.body":
-            answer.update(json.loads(message["body"]))
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/oauth/token",
-        "raw_path": b"/oauth/token",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"authorization", b"Basic " + basic),
-            (b"content-type", b"application/x-www-form-urlencoded"),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-    }
-    await app(scope, receive, send)
-    token: str = answer["access_token"]
+    headers = [
+        (b"authorization", b"Basic " + basic),
+        (b"content-type", b"application/x-www-form-urlencoded"),
+    ]
+    scope = _scope("POST", "/oauth/token", headers)
+    status, body = await _request(app, scope, b"grant_type=client_credentials")
+    if status != 200:
+        raise SystemExit(f"/oauth/token answered {status}: {body!r}")
+    token: str = json.loads(body)["access_token"]
     return token
 
 
