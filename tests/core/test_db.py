@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 from sqlalchemy import bindparam, func, select
 
-from altpay.core.db import ReadQuery, open_database
+from altpay.core.db import READ_POOL, TRANSACTIONS_POOL, ReadQuery, open_database
 from altpay.settings import Settings
 from tests.conftest import TEST_SIGNING_KEY
 from tests.support import postgres
@@ -33,14 +33,16 @@ def _settings(url: str, **values: float) -> Settings:
     return Settings(database_url=url, signing_key=TEST_SIGNING_KEY, **values)
 
 
-async def _connections_to(url: str) -> int:
+async def _connections_to(url: str) -> dict[str, int]:
+    """The connections to the database now, by application name (each pool names itself)."""
     watcher = await asyncpg.connect(url, timeout=5)
     try:
-        count: int = await watcher.fetchval(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        rows = await watcher.fetch(
+            "SELECT application_name, count(*) AS connections FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "GROUP BY application_name"
         )
-        return count
+        return {row["application_name"]: row["connections"] for row in rows}
     finally:
         await watcher.close()
 
@@ -76,16 +78,16 @@ def test_a_read_never_holds_two_connections(empty_postgres: str) -> None:
 
 
 def test_the_read_pool_is_bounded_and_closed_with_the_database(empty_postgres: str) -> None:
-    async def scenario() -> tuple[int, int]:
+    async def scenario() -> tuple[dict[str, int], dict[str, int]]:
         database = open_database(_settings(empty_postgres, db_pool_size=2))
 
         async def one_read() -> None:
             async with database.transaction(write=False) as connection:
-                await connection.fetch(SLEEP, {"seconds": 0.2})
+                await connection.fetch(SLEEP, {"seconds": 0.3})
 
         try:
             reads = asyncio.gather(*(one_read() for _ in range(6)))
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.15)
             during = await _connections_to(empty_postgres)
             await reads
         finally:
@@ -94,5 +96,26 @@ def test_the_read_pool_is_bounded_and_closed_with_the_database(empty_postgres: s
 
     during, after = asyncio.run(scenario())
 
-    assert during == 2
-    assert after == 0
+    # Six hot reads at once: on the read pool, two at a time; none on the transactions' pool.
+    assert during == {READ_POOL: 2}
+    assert after == {}
+
+
+def test_both_pools_connect_with_the_options_of_the_url(empty_postgres: str) -> None:
+    # ssl and prepared_statement_cache_size are connection options (asyncpg's and SQLAlchemy's
+    # dialect's): the read pool must take them as the engine does, not send them to the
+    # server as settings.
+    url = f"{empty_postgres}?ssl=disable&prepared_statement_cache_size=0"
+
+    async def scenario() -> dict[str, int]:
+        database = open_database(_settings(url))
+        try:
+            async with database.transaction(write=False) as connection:
+                assert (await connection.fetch(BACKEND_PID, {}))[0].pid > 0
+            async with database.transaction(write=True) as connection:
+                assert await connection.scalar(select(func.pg_backend_pid())) > 0
+            return await _connections_to(empty_postgres)
+        finally:
+            await database.dispose()
+
+    assert asyncio.run(scenario()) == {READ_POOL: 1, TRANSACTIONS_POOL: 1}

@@ -274,8 +274,16 @@ def _count_checkin(*_: object) -> None:
     metrics.DB_POOL_IN_USE.dec()
 
 
-def _server_settings(settings: Settings) -> dict[str, str]:
-    return {"statement_timeout": str(round(settings.db_statement_timeout * 1000))}
+# Each pool names itself in pg_stat_activity.
+TRANSACTIONS_POOL = "altpay"
+READ_POOL = "altpay-reads"
+
+
+def _server_settings(settings: Settings, pool: str) -> dict[str, str]:
+    return {
+        "statement_timeout": str(round(settings.db_statement_timeout * 1000)),
+        "application_name": pool,
+    }
 
 
 def _create_postgresql_engine(url: str, settings: Settings) -> AsyncEngine:
@@ -287,7 +295,7 @@ def _create_postgresql_engine(url: str, settings: Settings) -> AsyncEngine:
         # No pre-ping: on asyncpg it is BEGIN, a query and ROLLBACK, three round trips per
         # checkout. A connection found broken is invalidated with the whole pool instead.
         pool_pre_ping=False,
-        connect_args={"server_settings": _server_settings(settings)},
+        connect_args={"server_settings": _server_settings(settings, TRANSACTIONS_POOL)},
     )
 
 
@@ -322,15 +330,25 @@ class AsyncDatabase:
 
         async with self._read_pool_opening:
             if self._read_pool is None:
-                url = self.engine.url.set(drivername="postgresql")
                 self._read_pool = await asyncpg.create_pool(
-                    url.render_as_string(hide_password=False),
+                    **self._connect_options(),
                     min_size=0,
                     max_size=self._settings.db_pool_size,
                     reset=_nothing_to_reset,
-                    server_settings=_server_settings(self._settings),
+                    server_settings=_server_settings(self._settings, READ_POOL),
                 )
         return self._read_pool
+
+    def _connect_options(self) -> dict[str, Any]:
+        """What SQLAlchemy's asyncpg dialect gives ``asyncpg.connect`` for the URL (host,
+        credentials, ``?ssl=…``, ``?command_timeout=…``), so that both pools connect alike."""
+        _, options = self.engine.dialect.create_connect_args(self.engine.url)
+        # The dialect's own options, which it consumes before calling asyncpg.
+        cache_size = options.pop("prepared_statement_cache_size", None)
+        options.pop("prepared_statement_name_func", None)
+        if cache_size is not None:  # e.g. 0 behind PgBouncer: asyncpg's own name for it
+            options["statement_cache_size"] = int(cache_size)
+        return dict(options)
 
     @asynccontextmanager
     async def transaction(self, *, write: bool) -> AsyncIterator[SqlConnection]:
