@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -65,6 +66,19 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         rate_limit=0,
         client_status_ttl=0,
     )
+
+
+@contextmanager
+def sqlite_client(data_dir: Path) -> Iterator[TestClient]:
+    """The app on a new SQLite database in ``data_dir``, for tests of what needs no data."""
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=f"sqlite:///{data_dir / 'altpay.db'}",
+        signing_key=TEST_SIGNING_KEY,
+        rate_limit=0,
+    )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
 
 
 @pytest.fixture

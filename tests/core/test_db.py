@@ -21,12 +21,8 @@ SLEEP = ReadQuery(select(func.pg_sleep(bindparam("seconds")).label("slept")))
 @pytest.fixture
 def empty_postgres() -> Iterator[str]:
     """A database of its own: its connections are this test's alone."""
-    postgres.require_server()
-    url = postgres.create_database("altpay_db_test")
-    try:
+    with postgres.fresh_database("altpay_db_test") as url:
         yield url
-    finally:
-        postgres.drop_database(url)
 
 
 def _settings(url: str, **values: float) -> Settings:

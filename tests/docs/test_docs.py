@@ -9,22 +9,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from altpay.app import create_app
-from altpay.settings import Settings
-from tests.conftest import TEST_SIGNING_KEY
+from tests.conftest import sqlite_client
 
 HTTP_ERROR_KEYS = {"code", "message", "validation_errors"}
 
 
 @pytest.fixture
 def app_client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'altpay.db'}",
-        signing_key=TEST_SIGNING_KEY,
-        rate_limit=0,
-    )
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    with sqlite_client(tmp_path) as client:
         yield client
 
 

@@ -11,13 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
 
-from altpay.app import create_app
 from altpay.customers.schemas import CreateCustomerInput, PatchCustomerRequest
 from altpay.openapi.components import ERROR_CODES
 from altpay.openapi.document import vendor_document
-from altpay.settings import Settings
 from altpay.users.schemas import CreateCustomerUserInput
-from tests.conftest import TEST_SIGNING_KEY
+from tests.conftest import sqlite_client
 
 METHODS = ("get", "put", "post", "delete", "patch")
 VENDOR = vendor_document()
@@ -48,14 +46,7 @@ INPUTS = {
 
 @pytest.fixture(scope="module")
 def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    data = tmp_path_factory.mktemp("openapi")
-    settings = Settings(
-        data_dir=data,
-        database_url=f"sqlite:///{data / 'altpay.db'}",
-        signing_key=TEST_SIGNING_KEY,
-        rate_limit=0,
-    )
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    with sqlite_client(tmp_path_factory.mktemp("openapi")) as client:
         yield client
 
 

@@ -137,13 +137,9 @@ def private_redis(directory: Path) -> Iterator[RedisServer]:
 @contextmanager
 def postgres_database(prefix: str = "altpay_ops") -> Iterator[str]:
     """A fresh PostgreSQL database built by the migrations, dropped afterwards."""
-    postgres.require_server()
-    url = postgres.create_database(prefix)
-    try:
+    with postgres.fresh_database(prefix) as url:
         upgrade(Settings(database_url=url, signing_key=SIGNING_KEY))
         yield url
-    finally:
-        postgres.drop_database(url)
 
 
 @pytest.fixture(scope="module")

@@ -33,12 +33,8 @@ WEAK_KEY = "x" * 31
 @pytest.fixture
 def unmigrated_postgres() -> Iterator[str]:
     """A fresh, empty PostgreSQL database: nothing has run against it yet."""
-    postgres.require_server()
-    url = postgres.create_database("altpay_prod")
-    try:
+    with postgres.fresh_database("altpay_prod") as url:
         yield url
-    finally:
-        postgres.drop_database(url)
 
 
 def _production_env(tmp_path: Path, **settings: str) -> dict[str, str]:

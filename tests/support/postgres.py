@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import asyncpg
 import pytest
@@ -46,6 +48,17 @@ def create_database(prefix: str = "altpay_test") -> str:
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
     return database_url(name)
+
+
+@contextmanager
+def fresh_database(prefix: str = "altpay_test") -> Iterator[str]:
+    """A new, empty database for the block (the server required), dropped afterwards."""
+    require_server()
+    url = create_database(prefix)
+    try:
+        yield url
+    finally:
+        drop_database(url)
 
 
 def drop_database(url: str) -> None:
