@@ -48,6 +48,11 @@ class PageRequest:
     before: str | None
 
 
+def list_key(account_id: str, list_name: str) -> str:
+    """What a cursor is bound to: one list of one account (a cursor of another is refused)."""
+    return f"{account_id}:{list_name}"
+
+
 class CursorCodec:
     """Signs positions into opaque URL-safe cursors bound to one account and one list."""
 

@@ -14,6 +14,7 @@ from altpay.core.errors import (
 )
 from altpay.core.ids import is_well_formed, new_id
 from altpay.core.pagination import CursorCodec, PageRequest, page_bounds, page_cursors
+from altpay.core.pagination import list_key as pagination_list_key
 from altpay.core.timestamps import format_timestamp, utc_now
 from altpay.customers import repository
 from altpay.customers.address import normalize_address
@@ -114,7 +115,7 @@ async def list_customers(
     request: PageRequest,
     cursors: CursorCodec,
 ) -> CustomerPage:
-    list_key = f"{account_id}:{CUSTOMERS_LIST}"
+    list_key = pagination_list_key(account_id, CUSTOMERS_LIST)
     bounds = page_bounds(request, cursors, list_key)
     listing, values = repository.customer_listing(account_id, filters)
     page = await listing.fetch(connection, bounds, values)

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from altpay.core.db import open_database
-from altpay.core.schema import metadata
+from altpay.models import metadata
 from altpay.settings import Settings
 
 config = context.config

@@ -1,4 +1,4 @@
-"""Every table, imported in one place so that migrations see the whole schema."""
+"""Every table, gathered in one place so that Alembic sees the whole schema."""
 
 from altpay.auth import models as auth_models
 from altpay.core.models import Base
