@@ -35,7 +35,7 @@ from altpay.auth import service as auth_service
 from altpay.cli.common import in_transaction
 from altpay.core.migrate import upgrade
 from altpay.core.observability import configure_logging
-from altpay.settings import Settings
+from altpay.core.settings import Settings
 
 PATHS = ("ceiling", "floor", "get", "list", "deep", "filter")
 SIGNING_KEY = "inprocess-benchmark-signing-key-0123456789abcdef"

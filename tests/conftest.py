@@ -17,8 +17,8 @@ from altpay.auth import service as auth_service
 from altpay.auth.schemas import NewClientOut
 from altpay.auth.tokens import ALL_SCOPES
 from altpay.core.migrate import upgrade
-from altpay.runtime import Runtime
-from altpay.settings import Settings
+from altpay.core.runtime import Runtime
+from altpay.core.settings import Settings
 from tests.support import postgres
 
 T = TypeVar("T")
@@ -117,7 +117,7 @@ def create_tenant(
     api: TestClient, *, scopes: tuple[str, ...] = ALL_SCOPES, name: str = "Acme"
 ) -> Tenant:
     async def work(runtime: Runtime) -> Any:
-        async with runtime.database.transaction(write=True) as connection:
+        async with runtime.database.transaction() as connection:
             account = await auth_service.create_account(connection, name)
             return await auth_service.create_client(
                 connection, account_id=account.id, name=f"{name} client", scopes=" ".join(scopes)

@@ -16,8 +16,8 @@ from sqlalchemy.engine import Connection
 
 from altpay.core.db import open_database
 from altpay.core.migrate import alembic_config, current, downgrade, head_revision, upgrade
+from altpay.core.settings import Settings
 from altpay.models import metadata
-from altpay.settings import Settings
 from tests.cli.conftest import Cli, altpay_env
 from tests.conftest import TEST_SIGNING_KEY
 from tests.support import postgres

@@ -10,16 +10,18 @@ from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from altpay.auth.routes import router as auth_router
+from altpay.auth.runtime import AuthRuntime
 from altpay.core.health import router as health_router
-from altpay.core.http import RequestMiddleware, index_route_methods, install_error_handlers
+from altpay.core.http.errors import index_route_methods, install_error_handlers
+from altpay.core.http.middleware import RequestMiddleware
 from altpay.core.metrics_routes import router as metrics_router
 from altpay.core.observability import configure_logging
+from altpay.core.runtime import Runtime
+from altpay.core.settings import Settings
 from altpay.customers.routes import router as customers_router
 from altpay.docs.routes import router as docs_router
 from altpay.openapi.routes import router as openapi_router
 from altpay.payment_methods.routes import router as payment_methods_router
-from altpay.runtime import Runtime
-from altpay.settings import Settings
 from altpay.users.routes import router as users_router
 
 API_TITLE = "Alternative Payments"
@@ -27,11 +29,14 @@ API_VERSION = "1.1.0"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    runtime = Runtime.from_settings(settings or Settings())
+    settings = settings or Settings()
+    runtime = Runtime.from_settings(settings)
+    auth = AuthRuntime.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = runtime
+        app.state.auth = auth
         try:
             yield
         finally:
@@ -50,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = runtime
+    app.state.auth = auth
     install_error_handlers(app)
     routers = (
         auth_router,

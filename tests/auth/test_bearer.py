@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 
 from altpay.app import create_app
 from altpay.auth import service as auth_service
-from altpay.runtime import Runtime
-from altpay.settings import Settings
+from altpay.core.runtime import Runtime
+from altpay.core.settings import Settings
 from tests.conftest import TEST_SIGNING_KEY, Tenant, create_tenant, run_in_app
 
 INVALID_TOKEN = 'Bearer error="invalid_token"'
@@ -244,7 +244,7 @@ def test_token_for_another_client_does_not_reach_its_data(
 
 def disable(api: TestClient, client_id: str) -> None:
     async def work(runtime: Runtime) -> None:
-        async with runtime.database.transaction(write=True) as connection:
+        async with runtime.database.transaction() as connection:
             await auth_service.disable_client(connection, client_id)
 
     run_in_app(api, work)
@@ -303,16 +303,18 @@ def token_for_new_client(api: TestClient, tenant: Tenant) -> str:
     """A second client of the tenant's account, with a token issued without /oauth/token."""
 
     async def work(runtime: Runtime) -> str:
-        async with runtime.database.transaction(write=True) as connection:
+        async with runtime.database.transaction() as connection:
             client = await auth_service.create_client(
                 connection, account_id=tenant.account_id, name="second", scopes="customers:read"
             )
-        issued = runtime.tokens.issue(
-            client_id=client.client_id, account_id=tenant.account_id, scopes=("customers:read",)
-        )
-        return issued.access_token
+        return client.client_id
 
-    return run_in_app(api, work)
+    client_id = run_in_app(api, work)
+    tokens = api.app.state.auth.tokens  # type: ignore[attr-defined]
+    issued = tokens.issue(
+        client_id=client_id, account_id=tenant.account_id, scopes=("customers:read",)
+    )
+    return str(issued.access_token)
 
 
 def test_api_requests_are_rate_limited_per_client(limited_api: TestClient) -> None:

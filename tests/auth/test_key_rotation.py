@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from altpay.app import create_app
-from altpay.settings import ConfigurationError, Settings, check_production_ready
+from altpay.core.settings import ConfigurationError, Settings, check_production_ready
 from tests.conftest import TEST_SIGNING_KEY, Tenant
 
 NEW_KEY = "a-brand-new-signing-key-of-more-than-32-bytes"

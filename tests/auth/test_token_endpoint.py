@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from altpay.app import create_app
 from altpay.auth import service as auth_service
-from altpay.runtime import Runtime
-from altpay.settings import Settings
+from altpay.core.runtime import Runtime
+from altpay.core.settings import Settings
 from tests.conftest import Tenant, create_tenant, run_in_app
 
 TOKEN_URL = "/oauth/token"
@@ -38,7 +38,7 @@ def assert_oauth_error(reply: Any, status: int, error: str) -> None:
 
 def disable(api: TestClient, client_id: str) -> None:
     async def work(runtime: Runtime) -> None:
-        async with runtime.database.transaction(write=True) as connection:
+        async with runtime.database.transaction() as connection:
             await auth_service.disable_client(connection, client_id)
 
     run_in_app(api, work)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from altpay.app import create_app
 from altpay.core.migrate import head_revision
-from altpay.settings import Settings
+from altpay.core.settings import Settings
 from tests.cli.conftest import Cli
 
 

@@ -9,8 +9,9 @@ import asyncpg
 import pytest
 from sqlalchemy import bindparam, func, select
 
-from altpay.core.db import READ_POOL, TRANSACTIONS_POOL, ReadQuery, open_database
-from altpay.settings import Settings
+from altpay.core.db import ReadQuery, StatementTimeout, open_database, reading
+from altpay.core.db.postgresql import READ_POOL, TRANSACTIONS_POOL
+from altpay.core.settings import Settings
 from tests.conftest import TEST_SIGNING_KEY
 from tests.support import postgres
 
@@ -47,8 +48,8 @@ def test_a_read_query_is_cancelled_at_the_statement_timeout(empty_postgres: str)
     async def scenario() -> None:
         database = open_database(_settings(empty_postgres, db_statement_timeout=0.2))
         try:
-            async with database.transaction(write=False) as connection:
-                with pytest.raises(asyncpg.QueryCanceledError):
+            async with reading(database) as connection:
+                with pytest.raises(StatementTimeout):
                     await connection.fetch(SLEEP, {"seconds": 2})
         finally:
             await database.dispose()
@@ -60,7 +61,7 @@ def test_a_read_never_holds_two_connections(empty_postgres: str) -> None:
     async def scenario() -> tuple[int, int]:
         database = open_database(_settings(empty_postgres))
         try:
-            async with database.transaction(write=False) as connection:
+            async with reading(database) as connection:
                 through_sqlalchemy = await connection.scalar(select(func.pg_backend_pid()))
                 rows = await connection.fetch(BACKEND_PID, {})
                 return through_sqlalchemy, rows[0].pid
@@ -78,7 +79,7 @@ def test_the_read_pool_is_bounded_and_closed_with_the_database(empty_postgres: s
         database = open_database(_settings(empty_postgres, db_pool_size=2))
 
         async def one_read() -> None:
-            async with database.transaction(write=False) as connection:
+            async with reading(database) as connection:
                 await connection.fetch(SLEEP, {"seconds": 0.3})
 
         try:
@@ -106,9 +107,9 @@ def test_both_pools_connect_with_the_options_of_the_url(empty_postgres: str) -> 
     async def scenario() -> dict[str, int]:
         database = open_database(_settings(url))
         try:
-            async with database.transaction(write=False) as connection:
+            async with reading(database) as connection:
                 assert (await connection.fetch(BACKEND_PID, {}))[0].pid > 0
-            async with database.transaction(write=True) as connection:
+            async with database.transaction() as connection:
                 assert await connection.scalar(select(func.pg_backend_pid())) > 0
             return await _connections_to(empty_postgres)
         finally:

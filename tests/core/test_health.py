@@ -11,7 +11,7 @@ from sqlalchemy import text
 from altpay.app import create_app
 from altpay.core.db import open_database
 from altpay.core.migrate import head_revision
-from altpay.settings import Settings
+from altpay.core.settings import Settings
 from tests.conftest import TEST_SIGNING_KEY
 
 UNAVAILABLE_KEYS = {"code", "message", "validation_errors"}

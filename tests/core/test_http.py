@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from altpay.app import create_app
-from altpay.settings import Settings
+from altpay.core.settings import Settings
 from tests.conftest import Tenant
 
 MIB = 1024 * 1024

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from altpay.auth import service as auth_service
 from altpay.auth.tokens import SCOPE_READ, SCOPE_WRITE
-from altpay.runtime import Runtime
+from altpay.core.runtime import Runtime
 from tests.conftest import Tenant, run_in_app, signed_in
 
 
@@ -158,7 +158,7 @@ def client_of_same_account(api: TestClient, tenant: Tenant, *, scope: str) -> Te
     """Another API client of ``tenant``'s account, holding only ``scope``."""
 
     async def work(runtime: Runtime) -> Any:
-        async with runtime.database.transaction(write=True) as connection:
+        async with runtime.database.transaction() as connection:
             return await auth_service.create_client(
                 connection, account_id=tenant.account_id, name=f"{scope} only", scopes=scope
             )

@@ -22,14 +22,16 @@ import asyncpg
 import pytest
 from sqlalchemy import func, select
 
-from altpay.core.db import AsyncDatabase, ReadQuery, open_database
+from altpay.core.db import ReadQuery, open_database, reading
+from altpay.core.db.postgresql import PostgresqlDatabase
 from altpay.core.ids import new_id
 from altpay.core.migrate import upgrade
-from altpay.core.pagination import KeysetList, Page, PageBounds, Position
+from altpay.core.pagination.cursors import Position
+from altpay.core.pagination.keyset import KeysetList, Page, PageBounds
+from altpay.core.settings import Settings
 from altpay.customers.models import customers
 from altpay.customers.repository import CustomerFilters, customer_listing
 from altpay.payment_methods.models import payment_methods
-from altpay.settings import Settings
 from tests.conftest import TEST_SIGNING_KEY
 from tests.support import postgres
 
@@ -201,9 +203,9 @@ async def _fetch_and_explain(
     ran (SQL and parameters) as the read pool runs it: prepared, run a few times, under the
     pool's plan cache mode."""
     database = open_database(Settings(database_url=url, signing_key=TEST_SIGNING_KEY))
-    assert isinstance(database, AsyncDatabase)
+    assert isinstance(database, PostgresqlDatabase)
     try:
-        async with database.transaction(write=False) as connection:
+        async with reading(database) as connection:
             page = await listing.fetch(connection, bounds, values)
             mode = (await connection.fetch(PLAN_CACHE_MODE, {}))[0].mode
         dialect = database.engine.dialect

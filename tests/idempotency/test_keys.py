@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from altpay.core.runtime import Runtime
 from altpay.core.timestamps import utc_now
 from altpay.idempotency import repository
 from altpay.idempotency.models import idempotency_keys
-from altpay.runtime import Runtime
 from tests.conftest import Tenant, run_in_app
 
 CUSTOMER = {"name": "Acme", "email": "billing@acme.example"}
@@ -184,7 +184,7 @@ def claim_directly(api: TestClient, tenant: Tenant, key: str, age: timedelta) ->
     """A claim as a request still running (or one that died) leaves it."""
 
     async def work(runtime: Runtime) -> None:
-        async with runtime.database.transaction(write=True) as connection:
+        async with runtime.database.transaction() as connection:
             await repository.claim(connection, tenant.account_id, key, "f" * 64, utc_now() - age)
 
     run_in_app(api, work)
@@ -212,7 +212,7 @@ def test_keys_expire_after_a_day(api: TestClient, tenant: Tenant) -> None:
     api.post("/customers", json=CUSTOMER, headers=keyed(tenant, "old"))
 
     async def age_keys(runtime: Runtime) -> None:
-        async with runtime.database.transaction(write=True) as connection:
+        async with runtime.database.transaction() as connection:
             await connection.execute(
                 update(idempotency_keys).values(created_at=utc_now() - timedelta(hours=25))
             )

@@ -30,7 +30,7 @@ from altpay.auth import service as auth_service
 from altpay.auth.tokens import ALL_SCOPES
 from altpay.core.db import open_database
 from altpay.core.migrate import upgrade
-from altpay.settings import Settings
+from altpay.core.settings import Settings
 from tests.cli.conftest import ALTPAY, altpay_env
 from tests.support import postgres
 
@@ -170,7 +170,7 @@ def provision(database_url: str, clients: int = 1, name: str = "Ops") -> list[Ap
     async def work() -> list[ApiClient]:
         database = open_database(settings)
         try:
-            async with database.transaction(write=True) as connection:
+            async with database.transaction() as connection:
                 account = await auth_service.create_account(connection, name)
                 created = [
                     await auth_service.create_client(

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from altpay.core.runtime import Runtime
 from altpay.payment_methods import service
 from altpay.payment_methods.schemas import NewPaymentMethod
-from altpay.runtime import Runtime
 from tests.conftest import Tenant, run_in_app
 
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
@@ -41,7 +41,7 @@ def add_method(api: TestClient, customer_id: str, **fields: Any) -> dict[str, An
     """Attaches a payment method the way an operator does (the API has no route for it)."""
 
     async def work(runtime: Runtime) -> dict[str, Any]:
-        async with runtime.database.transaction(write=True) as connection:
+        async with runtime.database.transaction() as connection:
             method = await service.add_method(connection, customer_id, NewPaymentMethod(**fields))
         return method.model_dump(mode="json")
 

@@ -13,9 +13,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security.utils import get_authorization_scheme_param
 
+from altpay.auth.errors import Forbidden, Unauthorized
+from altpay.auth.runtime import auth_of
 from altpay.auth.tokens import SCOPE_READ, SCOPE_WRITE, Principal
-from altpay.core.errors import Forbidden, RateLimited, Unauthorized
-from altpay.runtime import runtime_of
+from altpay.core.errors import RateLimited
+from altpay.core.http.connections import database_of
 
 _NO_CREDENTIALS = {"WWW-Authenticate": "Bearer"}
 _INVALID_TOKEN = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -31,12 +33,12 @@ async def _authenticated(request: Request) -> Principal:
         raise Unauthorized(
             "The Authorization header must be 'Bearer <token>'.", headers=_INVALID_TOKEN
         )
-    runtime = runtime_of(request)
+    auth = auth_of(request)
     try:
-        principal = runtime.verified_tokens.verify(token)
+        principal = auth.verified_tokens.verify(token)
     except Unauthorized as error:
         raise Unauthorized(error.message, headers=_INVALID_TOKEN) from error
-    if not await runtime.client_status.is_active(principal.client_id, runtime.database):
+    if not await auth.client_status.is_active(principal.client_id, database_of(request)):
         raise Unauthorized("The access token has been revoked.", headers=_INVALID_TOKEN)
     request.state.client_id = principal.client_id
     request.state.account_id = principal.account_id
@@ -50,7 +52,7 @@ def _requiring(scope: str) -> Any:
             raise Forbidden(
                 f"This operation requires the {scope} scope.", headers=_INSUFFICIENT_SCOPE
             )
-        limiter = runtime_of(request).api_limiter
+        limiter = auth_of(request).api_limiter
         if limiter is not None:
             retry_after = await limiter.retry_after(f"client:{principal.client_id}")
             if retry_after is not None:

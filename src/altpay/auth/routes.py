@@ -10,11 +10,14 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from altpay.auth import service
+from altpay.auth.errors import ClientAuthenticationFailed, InvalidScope, OAuthError
+from altpay.auth.runtime import AuthRuntime, auth_of
 from altpay.auth.schemas import TokenReply
-from altpay.core.body import media_type_of, read_limited_body
-from altpay.core.errors import OAuthError, PayloadTooLarge
+from altpay.core.db import reading
+from altpay.core.errors import PayloadTooLarge
+from altpay.core.http.body import media_type_of, read_limited_body
+from altpay.core.http.connections import database_of
 from altpay.core.ids import is_well_formed
-from altpay.runtime import Runtime, runtime_of
 
 router = APIRouter(tags=["OAuth"])
 
@@ -84,8 +87,8 @@ def _client_credentials(
     return ClientCredentials(client_id, client_secret)
 
 
-async def _enforce_rate(runtime: Runtime, request: Request, client_id: str) -> None:
-    limiter = runtime.token_limiter
+async def _enforce_rate(auth: AuthRuntime, request: Request, client_id: str) -> None:
+    limiter = auth.token_limiter
     if limiter is None:
         return
     address = request.client.host if request.client else "unknown"
@@ -114,8 +117,8 @@ async def create_access_token(
     """Exchange client credentials for a bearer access token (client-credentials grant)."""
     form = await _read_form(request)
     credentials = _client_credentials(basic, form)
-    runtime = runtime_of(request)
-    await _enforce_rate(runtime, request, credentials.client_id)
+    auth = auth_of(request)
+    await _enforce_rate(auth, request, credentials.client_id)
     grant_type = form.get("grant_type")
     if not grant_type:
         raise _invalid_request("grant_type is required.")
@@ -126,17 +129,17 @@ async def create_access_token(
         # could not even hold some such strings: PostgreSQL text has no NUL).
         raise _authentication_failed()
     try:
-        async with runtime.database.transaction(write=False) as connection:
+        async with reading(database_of(request)) as connection:
             issued = await service.grant_client_credentials(
                 connection,
-                runtime.tokens,
+                auth.tokens,
                 client_id=credentials.client_id,
                 client_secret=credentials.client_secret,
                 scope=form.get("scope"),
             )
-    except service.ClientAuthenticationFailed as error:
+    except ClientAuthenticationFailed as error:
         raise _authentication_failed() from error
-    except service.InvalidScope as error:
+    except InvalidScope as error:
         raise OAuthError("invalid_scope", str(error)) from error
     response.headers["Pragma"] = "no-cache"
     request.state.client_id = credentials.client_id

@@ -5,19 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from altpay.auth import repository
+from altpay.auth.errors import (
+    ClientAuthenticationFailed,
+    InvalidScope,
+    UnknownAccount,
+    UnknownClient,
+)
 from altpay.auth.schemas import AccountOut, ClientOut, NewClientOut
 from altpay.auth.secrets import HashedSecret, hash_secret, new_secret, secret_matches
 from altpay.auth.tokens import ALL_SCOPES, IssuedToken, TokenService
 from altpay.core.db import SqlConnection
-from altpay.core.errors import NotFound, ValidationFailed
+from altpay.core.errors import ValidationFailed
 from altpay.core.ids import new_id
 from altpay.core.timestamps import format_timestamp, utc_now
 
 MAX_NAME_LENGTH = 255
-
-
-class InvalidScope(ValueError):
-    """A requested scope that does not exist or that the client may not have."""
 
 
 def parse_scopes(text: str) -> tuple[str, ...]:
@@ -58,7 +60,7 @@ async def create_client(
         raise ValidationFailed(validation_errors={"scopes": "at least one scope is required"})
     checked_name = _checked_name(name)
     if await repository.get_account(connection, account_id) is None:
-        raise NotFound(f"No account {account_id}.")
+        raise UnknownAccount(f"No account {account_id}.")
     secret = new_secret()
     hashed = hash_secret(secret)
     client_id = new_id("cli")
@@ -83,7 +85,7 @@ async def create_client(
 
 async def list_clients(connection: SqlConnection, account_id: str) -> list[ClientOut]:
     if await repository.get_account(connection, account_id) is None:
-        raise NotFound(f"No account {account_id}.")
+        raise UnknownAccount(f"No account {account_id}.")
     return [_client_out(row) for row in await repository.list_clients(connection, account_id)]
 
 
@@ -100,12 +102,8 @@ def _client_out(row: Any) -> ClientOut:
 
 async def disable_client(connection: SqlConnection, client_id: str) -> None:
     if await repository.get_client(connection, client_id) is None:
-        raise NotFound(f"No client {client_id}.")
+        raise UnknownClient(f"No client {client_id}.")
     await repository.disable_client(connection, client_id, utc_now())
-
-
-class ClientAuthenticationFailed(Exception):
-    """Unknown client, wrong secret, or disabled client: deliberately indistinguishable."""
 
 
 async def grant_client_credentials(

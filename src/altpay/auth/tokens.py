@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from altpay.core.errors import Unauthorized
+from altpay.auth.errors import Unauthorized
+from altpay.core.keys import derive_key
 
 ALGORITHM = "HS256"
 TOKEN_TYPE = "at+jwt"
@@ -27,6 +27,7 @@ class Principal:
     client_id: str
     account_id: str
     scopes: frozenset[str]
+    expires_at: float  # the token's ``exp``, seconds since the epoch
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +35,6 @@ class IssuedToken:
     access_token: str
     expires_in: int
     scope: str
-
-
-def derive_key(master: bytes, purpose: str) -> bytes:
-    """A key for one purpose, so that tokens and cursors never share a key."""
-    return hmac.new(master, f"altpay:{purpose}".encode(), hashlib.sha256).digest()
 
 
 def key_id(key: bytes) -> str:
@@ -98,5 +94,8 @@ class TokenService:
         if not isinstance(account_id, str) or not isinstance(scope, str):
             raise Unauthorized("The access token is invalid.")
         return Principal(
-            client_id=str(claims["sub"]), account_id=account_id, scopes=frozenset(scope.split())
+            client_id=str(claims["sub"]),
+            account_id=account_id,
+            scopes=frozenset(scope.split()),
+            expires_at=float(claims["exp"]),
         )

@@ -18,9 +18,9 @@ from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 
 from altpay.core import migrate
-from altpay.core.db import Database, SqlConnection, open_database
+from altpay.core.db import Database, DatabaseError, SqlConnection, open_database
 from altpay.core.errors import AppError
-from altpay.settings import ConfigurationError, Settings
+from altpay.core.settings import ConfigurationError, Settings
 
 T = TypeVar("T")
 
@@ -70,7 +70,7 @@ def guarded(call: Callable[[], T]) -> T:
         fail(refusal_message(error))
     except ConfigurationError as error:
         fail(str(error), EXIT_USAGE)
-    except (SQLAlchemyError, OSError) as error:
+    except (DatabaseError, SQLAlchemyError, OSError) as error:
         fail(f"database error: {error.__class__.__name__}: {error}".splitlines()[0])
 
 
@@ -91,7 +91,7 @@ def in_transaction(settings: Settings, work: Callable[[SqlConnection], Awaitable
 
     async def run() -> T:
         try:
-            async with database.transaction(write=True) as connection:
+            async with database.transaction() as connection:
                 return await work(connection)
         finally:
             await database.dispose()

@@ -20,7 +20,7 @@ from altpay.cli.common import guarded, in_transaction, load_settings, say
 from altpay.core import migrate
 from altpay.core.db import SqlConnection
 from altpay.core.observability import configure_logging
-from altpay.settings import Settings, check_production_ready
+from altpay.core.settings import Settings, check_production_ready
 
 db = typer.Typer(help="The database schema (Alembic migrations).", no_args_is_help=True)
 

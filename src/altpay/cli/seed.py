@@ -8,15 +8,15 @@ import typer
 from rich.progress import Progress
 
 from altpay.auth import repository as auth_repository
+from altpay.auth.errors import UnknownAccount
 from altpay.cli.common import load_settings, open_migrated, run_guarded, say
-from altpay.core.db import SqlConnection
-from altpay.core.errors import NotFound
+from altpay.core.db import SqlConnection, reading
 from altpay.customers import service as customers
 from altpay.payment_methods import service as payment_methods
 from altpay.users import service as users
 
 if TYPE_CHECKING:
-    from altpay.sandbox import SandboxCustomer
+    from altpay.cli.sandbox_data import SandboxCustomer
 
 BATCH_SIZE = 250
 
@@ -41,7 +41,7 @@ def seed(
     ] = None,
 ) -> None:
     """Create realistic customers, users, cards and ACH accounts (some archived)."""
-    from altpay.sandbox import SandboxFactory
+    from altpay.cli.sandbox_data import SandboxFactory
 
     settings = load_settings()
     factory = SandboxFactory(random_seed)
@@ -50,14 +50,14 @@ def seed(
 
     async def work() -> None:
         try:
-            async with database.transaction(write=False) as connection:
+            async with reading(database) as connection:
                 if await auth_repository.get_account(connection, account) is None:
-                    raise NotFound(f"No account {account}.")
+                    raise UnknownAccount(f"No account {account}.")
             with Progress(transient=True) as progress:
                 task = progress.add_task("Seeding customers", total=customers_count)
                 for start in range(0, customers_count, BATCH_SIZE):
                     size = min(BATCH_SIZE, customers_count - start)
-                    async with database.transaction(write=True) as connection:
+                    async with database.transaction() as connection:
                         for number in range(start, start + size):
                             await _store(connection, account, factory.customer(number))
                     progress.advance(task, size)

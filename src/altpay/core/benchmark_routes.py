@@ -23,10 +23,10 @@ from sqlalchemy.engine import make_url
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from altpay.core.errors import NotFound
-from altpay.core.http import install_error_handlers
+from altpay.core.http.errors import install_error_handlers
+from altpay.core.settings import Settings
 from altpay.core.timestamps import format_timestamp
 from altpay.customers.schemas import CustomerReply
-from altpay.settings import Settings
 
 PREFIX = "/_bench/"
 

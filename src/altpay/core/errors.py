@@ -1,4 +1,9 @@
-"""The one family of errors a client can see; ``altpay.core.http`` renders them as HttpError."""
+"""The errors every domain shares, and the bases of each domain's own.
+
+``AppError`` is the one family a client sees as an ``HttpError`` body; ``altpay.core.http``
+is the one place that renders it (and ``ForeignError``, for the few bodies of another
+format). A domain's errors subclass these in ``<domain>/errors.py``.
+"""
 
 from __future__ import annotations
 
@@ -47,31 +52,6 @@ class InvalidCursor(AppError):
     default_message = "The cursor is not valid for this list."
 
 
-class CustomerArchived(AppError):
-    status, code = 400, "customer_archived"
-    default_message = "The customer is archived."
-
-
-class CustomerAlreadyArchived(AppError):
-    status, code = 400, "customer_already_archived"
-    default_message = "The customer is already archived."
-
-
-class CustomerNotArchived(AppError):
-    status, code = 400, "customer_not_archived"
-    default_message = "The customer is not archived."
-
-
-class Unauthorized(AppError):
-    status, code = 401, "unauthorized"
-    default_message = "A valid bearer token is required."
-
-
-class Forbidden(AppError):
-    status, code = 403, "forbidden"
-    default_message = "The token lacks the scope this operation requires."
-
-
 class NotFound(AppError):
     status, code = 404, "not_found"
     default_message = "Not found."
@@ -107,39 +87,21 @@ class Unavailable(AppError):
     default_message = "The service is not ready."
 
 
-class OAuthError(Exception):
-    """An error of ``/oauth/token``, rendered in RFC 6749's own format, not as HttpError."""
+class ForeignError(Exception):
+    """An error a standard says the shape of (RFC 6749's at ``/oauth/token``), not HttpError."""
 
-    def __init__(
-        self,
-        error: str,
-        description: str,
-        *,
-        status: int = 400,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        self.error = error
-        self.description = description
+    def __init__(self, status: int, body: Mapping[str, object], headers: Mapping[str, str]) -> None:
         self.status = status
-        self.headers = dict(headers or {})
-        super().__init__(description)
+        self.body = dict(body)
+        self.headers = dict(headers)
+        super().__init__(status)
 
 
-class IdempotencyKeyInUse(AppError):
-    status, code = 409, "idempotency_key_in_use"
-    default_message = "A request with this Idempotency-Key is still being processed."
+class FinishedResponse(Exception):
+    """A response already made, sent as it is (an idempotent replay of a stored answer)."""
 
-
-class IdempotencyKeyReused(AppError):
-    status, code = 422, "idempotency_key_reused"
-    default_message = "This Idempotency-Key was used with a different request."
-
-
-class IdempotentReplay(Exception):
-    """The stored response of an earlier request with the same Idempotency-Key."""
-
-    def __init__(self, status: int, body: str, location: str | None) -> None:
+    def __init__(self, status: int, body: str, headers: Mapping[str, str]) -> None:
         self.status = status
         self.body = body
-        self.location = location
+        self.headers = dict(headers)
         super().__init__(status)

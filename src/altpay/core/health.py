@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
+from altpay.core.db import DatabaseError, reading
 from altpay.core.errors import Unavailable
-from altpay.runtime import runtime_of
+from altpay.core.runtime import runtime_of
 
 router = APIRouter(tags=["Operations"])
 
@@ -28,9 +28,9 @@ async def readyz(request: Request) -> Health:
     """The database is reachable and migrated to the revision this build expects."""
     runtime = runtime_of(request)
     try:
-        async with runtime.database.transaction(write=False) as connection:
+        async with reading(runtime.database) as connection:
             revision = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-    except (SQLAlchemyError, OSError) as error:
+    except DatabaseError as error:
         raise Unavailable("The database is unreachable.") from error
     if revision != runtime.schema_revision:
         raise Unavailable("The database is not migrated to the expected revision.")

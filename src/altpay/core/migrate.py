@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from altpay.core.db import open_database
-from altpay.settings import Settings
+from altpay.core.settings import Settings
 
 
 def alembic_config(settings: Settings) -> Config:

@@ -14,12 +14,15 @@ from altpay.core.timestamps import UTCDateTime
 TEXT_LENGTH = 255
 
 
+# NULL external ids (none given) never collide, on SQLite and PostgreSQL alike.
+external_id_per_account = UniqueConstraint("account_id", "external_id")
+
+
 class Customer(Record):
     __tablename__ = "customers"
     __table_args__ = (
         Index("ix_customers_account_created", "account_id", "created_at", "id"),
-        # NULL external ids (none given) never collide, on SQLite and PostgreSQL alike.
-        UniqueConstraint("account_id", "external_id"),
+        external_id_per_account,
     )
 
     account_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("accounts.id"))

@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, String, bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 
-from altpay.core.db import ReadQuery, SqlConnection
-from altpay.core.pagination import KeysetList
-from altpay.customers.models import customers
+from altpay.core.db import ReadQuery, SqlConnection, UniqueViolation
+from altpay.core.pagination.keyset import KeysetList
+from altpay.customers.errors import DuplicateExternalId
+from altpay.customers.models import customers, external_id_per_account
 from altpay.payment_methods.models import payment_methods
 
 
@@ -33,10 +33,6 @@ class Substring(TypeDecorator[str]):
             return None
         escaped = value.replace("/", "//").replace("%", "/%").replace("_", "/_")
         return f"%{escaped}%"
-
-
-class DuplicateExternalId(Exception):
-    """Another customer of the account already has this external id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +67,10 @@ def _reply_select() -> Any:
 async def insert_customer(connection: SqlConnection, values: dict[str, Any]) -> None:
     try:
         await connection.execute(insert(customers).values(values))
-    except IntegrityError as error:
-        raise DuplicateExternalId from error
+    except UniqueViolation as error:
+        if error.violates(external_id_per_account):
+            raise DuplicateExternalId from error
+        raise
 
 
 async def external_id_taken(connection: SqlConnection, account_id: str, external_id: str) -> bool:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from altpay.auth.dependencies import CustomersRead, CustomersWrite
-from altpay.core.body import json_body
 from altpay.core.errors import InvalidParameter
-from altpay.core.pagination import PageRequest
-from altpay.core.params import page_request, parse_rfc3339
+from altpay.core.http.body import json_body
+from altpay.core.http.connections import ReadConnection, WriteConnection
+from altpay.core.http.params import CustomerId, parse_rfc3339
+from altpay.core.pagination.pages import Pages, pages_of
 from altpay.core.text import reject_unstorable
 from altpay.customers import service
 from altpay.customers.repository import CustomerFilters
@@ -20,15 +21,13 @@ from altpay.customers.schemas import (
     CustomerReply,
     PatchCustomerRequest,
 )
-from altpay.deps import Cursors, WriteConnection, reading
 from altpay.idempotency.dependencies import IdempotentAction, IdempotentCreate, remember
 
 router = APIRouter(tags=["Customers"])
 
-CustomerId = Annotated[str, Path(description="Customer ID")]
 CreateBody = Annotated[CreateCustomerInput, Depends(json_body(CreateCustomerInput))]
 PatchBody = Annotated[PatchCustomerRequest, Depends(json_body(PatchCustomerRequest))]
-Page = Annotated[PageRequest, Depends(page_request)]
+CustomerPages = Annotated[Pages, pages_of(service.CUSTOMERS_LIST, CustomersRead)]
 
 
 # async, though it never waits: FastAPI runs a plain ``def`` dependency on a worker
@@ -66,17 +65,10 @@ Filters = Annotated[CustomerFilters, Depends(customer_filters)]
 
 @router.get("/customers", operation_id="listCustomers", summary="List customers")
 async def list_customers(
-    principal: CustomersRead,
-    page: Page,
-    filters: Filters,
-    cursors: Cursors,
-    request: Request,
+    pages: CustomerPages, filters: Filters, connection: ReadConnection
 ) -> CustomerPage:
     """Get a paginated list of customers with optional filtering"""
-    async with reading(request) as connection:
-        return await service.list_customers(
-            connection, principal.account_id, filters, page, cursors
-        )
+    return await service.list_customers(connection, pages, filters)
 
 
 @router.post(
@@ -98,10 +90,11 @@ async def create_customer(
 
 
 @router.get("/customers/{id}", operation_id="getCustomer", summary="Get a customer")
-async def get_customer(principal: CustomersRead, id: CustomerId, request: Request) -> CustomerReply:
+async def get_customer(
+    principal: CustomersRead, id: CustomerId, connection: ReadConnection
+) -> CustomerReply:
     """Get customer details by ID"""
-    async with reading(request) as connection:
-        return await service.get_customer(connection, principal.account_id, id)
+    return await service.get_customer(connection, principal.account_id, id)
 
 
 @router.delete("/customers/{id}", operation_id="archiveCustomer", summary="Archive a customer")

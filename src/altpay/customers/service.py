@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from altpay.core.db import SqlConnection
-from altpay.core.errors import (
-    CustomerAlreadyArchived,
-    CustomerArchived,
-    CustomerNotArchived,
-    NotFound,
-    ValidationFailed,
-)
+from altpay.core.errors import ValidationFailed
 from altpay.core.ids import is_well_formed, new_id
-from altpay.core.pagination import CursorCodec, PageRequest, page_bounds, page_cursors
-from altpay.core.pagination import list_key as pagination_list_key
+from altpay.core.pagination.pages import Pages
 from altpay.core.timestamps import format_timestamp, utc_now
 from altpay.customers import repository
 from altpay.customers.address import normalize_address
-from altpay.customers.repository import CustomerFilters, DuplicateExternalId
+from altpay.customers.errors import (
+    CustomerAlreadyArchived,
+    CustomerArchived,
+    CustomerNotArchived,
+    CustomerNotFound,
+    DuplicateExternalId,
+)
+from altpay.customers.repository import CustomerFilters
 from altpay.customers.schemas import (
     CreateCustomerInput,
     CustomerPage,
@@ -71,7 +71,7 @@ async def find_customer(
             connection, account_id, customer_id, for_update=for_update
         )
     if row is None:
-        raise NotFound("No such customer.")
+        raise CustomerNotFound()
     return row
 
 
@@ -109,23 +109,11 @@ async def get_customer(
 
 
 async def list_customers(
-    connection: SqlConnection,
-    account_id: str,
-    filters: CustomerFilters,
-    request: PageRequest,
-    cursors: CursorCodec,
+    connection: SqlConnection, pages: Pages, filters: CustomerFilters
 ) -> CustomerPage:
-    list_key = pagination_list_key(account_id, CUSTOMERS_LIST)
-    bounds = page_bounds(request, cursors, list_key)
-    listing, values = repository.customer_listing(account_id, filters)
-    page = await listing.fetch(connection, bounds, values)
-    start_cursor, end_cursor = page_cursors(page, cursors, list_key)
-    return CustomerPage(
-        data=[customer_reply(row) for row in page.rows],
-        start_cursor=start_cursor,
-        end_cursor=end_cursor,
-        has_next_page=page.has_next_page,
-        has_previous_page=page.has_previous_page,
+    listing, values = repository.customer_listing(pages.account_id, filters)
+    return await pages.read(
+        connection, listing, values, reply=customer_reply, envelope=CustomerPage
     )
 
 

@@ -10,12 +10,12 @@ from fastapi import Depends, Header, Request
 from pydantic import BaseModel
 
 from altpay.auth.dependencies import CustomersWrite
-from altpay.core.body import json_request_bytes
 from altpay.core.db import SqlConnection
 from altpay.core.errors import InvalidParameter
+from altpay.core.http.body import json_request_bytes
+from altpay.core.http.connections import database_of
 from altpay.idempotency import service
 from altpay.idempotency.models import MAX_KEY_LENGTH
-from altpay.runtime import runtime_of
 
 HEADER = "Idempotency-Key"
 
@@ -24,14 +24,6 @@ HEADER = "Idempotency-Key"
 class Claim:
     account_id: str
     key: str
-
-    async def remember(
-        self, connection: SqlConnection, status: int, reply: BaseModel, location: str | None = None
-    ) -> None:
-        """Stores the response with the write it describes, in the same transaction."""
-        await service.store(
-            connection, self.account_id, self.key, status, reply.model_dump_json(), location
-        )
 
 
 def _checked(key: str) -> str:
@@ -61,7 +53,7 @@ def _idempotency(*, with_body: bool) -> Any:
         key = _checked(idempotency_key)
         body = await json_request_bytes(request) if with_body else b""
         request_fingerprint = service.fingerprint(request.method, request.url.path, body)
-        database = runtime_of(request).database
+        database = database_of(request)
         await service.claim(database, principal.account_id, key, request_fingerprint)
         try:
             yield Claim(principal.account_id, key)
@@ -83,5 +75,9 @@ async def remember(
     reply: BaseModel,
     location: str | None = None,
 ) -> None:
+    """Stores the response with the write it describes, in the same transaction (when the
+    request came with a key)."""
     if claim is not None:
-        await claim.remember(connection, status, reply, location)
+        await service.store(
+            connection, claim.account_id, claim.key, status, reply.model_dump_json(), location
+        )

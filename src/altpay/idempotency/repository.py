@@ -6,14 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
-from altpay.core.db import SqlConnection
+from altpay.core.db import SqlConnection, UniqueViolation
+from altpay.idempotency.errors import KeyTaken
 from altpay.idempotency.models import idempotency_keys as keys
-
-
-class KeyTaken(Exception):
-    """Another request already holds this key."""
 
 
 def _this(account_id: str, key: str) -> Any:
@@ -26,8 +22,10 @@ async def claim(
     values = {"account_id": account_id, "key": key, "fingerprint": fingerprint, "created_at": at}
     try:
         await connection.execute(insert(keys).values(values))
-    except IntegrityError as error:
-        raise KeyTaken from error
+    except UniqueViolation as error:
+        if error.violates(keys.primary_key):
+            raise KeyTaken from error
+        raise
 
 
 async def find(connection: SqlConnection, account_id: str, key: str) -> Row[Any] | None:

@@ -12,14 +12,10 @@ import json
 from datetime import timedelta
 
 from altpay.core.db import Database, SqlConnection
-from altpay.core.errors import (
-    AppError,
-    IdempotencyKeyInUse,
-    IdempotencyKeyReused,
-    IdempotentReplay,
-)
+from altpay.core.errors import AppError, FinishedResponse
 from altpay.core.timestamps import utc_now
 from altpay.idempotency import repository
+from altpay.idempotency.errors import IdempotencyKeyInUse, IdempotencyKeyReused, KeyTaken
 
 KEPT_FOR = timedelta(hours=24)
 # A claim still unanswered after this long belongs to a request that died with its process.
@@ -45,13 +41,13 @@ async def claim(database: Database, account_id: str, key: str, request_fingerpri
     """Claims ``key`` for this request, or raises what the client must get instead."""
     now = utc_now()
     try:
-        async with database.transaction(write=True) as connection:
+        async with database.transaction() as connection:
             await repository.prune(connection, now - KEPT_FOR)
             await repository.claim(connection, account_id, key, request_fingerprint, now)
         return
-    except repository.KeyTaken:
+    except KeyTaken:
         pass
-    async with database.transaction(write=True) as connection:
+    async with database.transaction() as connection:
         held = await repository.find(connection, account_id, key)
         if held is None:
             raise IdempotencyKeyInUse()
@@ -64,7 +60,15 @@ async def claim(database: Database, account_id: str, key: str, request_fingerpri
             return
         if held.fingerprint != request_fingerprint:
             raise IdempotencyKeyReused()
-        raise IdempotentReplay(held.response_status, held.response_body, held.response_location)
+        raise _replay(held.response_status, held.response_body, held.response_location)
+
+
+def _replay(status: int, body: str, location: str | None) -> FinishedResponse:
+    """The stored response of the earlier request with the same key, as it was sent."""
+    headers = {"Idempotent-Replayed": "true"}
+    if location:
+        headers["Location"] = location
+    return FinishedResponse(status, body, headers)
 
 
 async def store(
@@ -87,7 +91,7 @@ async def settle_failure(
     database: Database, account_id: str, key: str, error: BaseException
 ) -> None:
     """After a failed request: store a state error's response, or release the key."""
-    async with database.transaction(write=True) as connection:
+    async with database.transaction() as connection:
         if isinstance(error, AppError) and is_stored(error):
             await store(connection, account_id, key, error.status, json.dumps(error.document()))
         else:

@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from altpay.core.db import open_database
+from altpay.core.settings import Settings
 from altpay.models import metadata
-from altpay.settings import Settings
 
 config = context.config
 

@@ -1,7 +1,7 @@
 """Regular expressions that say in the document exactly what the input validators accept.
 
 Each pattern mirrors one validator (``altpay.core.text``, ``altpay.customers.address``,
-``altpay.core.params``), so that a value matches it if and only if the service accepts it.
+``altpay.core.http.params``), so that a value matches it if and only if the service accepts it.
 They use only escapes that ECMA-262, Python and Rust regular expressions read alike, and
 no surrogate code points (which a Rust engine cannot compile).
 """

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter
 
 from altpay.auth.dependencies import CustomersRead
-from altpay.customers.routes import CustomerId
-from altpay.deps import reading
+from altpay.core.http.connections import ReadConnection
+from altpay.core.http.params import CustomerId, PaymentMethodId
 from altpay.payment_methods import service
 from altpay.payment_methods.schemas import GetPaymentMethodsReply, PaymentMethod
 
@@ -21,11 +19,10 @@ router = APIRouter(tags=["Customers"])
     summary="List payment methods",
 )
 async def list_payment_methods(
-    principal: CustomersRead, id: CustomerId, request: Request
+    principal: CustomersRead, id: CustomerId, connection: ReadConnection
 ) -> GetPaymentMethodsReply:
     """Get payment methods associated with a customer"""
-    async with reading(request) as connection:
-        return await service.list_methods(connection, principal.account_id, id)
+    return await service.list_methods(connection, principal.account_id, id)
 
 
 @router.get(
@@ -36,9 +33,8 @@ async def list_payment_methods(
 async def get_payment_method(
     principal: CustomersRead,
     id: CustomerId,
-    method_id: Annotated[str, Path(description="Payment Method ID")],
-    request: Request,
+    method_id: PaymentMethodId,
+    connection: ReadConnection,
 ) -> PaymentMethod:
     """Get a specific payment method associated with a customer by payment method ID"""
-    async with reading(request) as connection:
-        return await service.get_method(connection, principal.account_id, id, method_id)
+    return await service.get_method(connection, principal.account_id, id, method_id)

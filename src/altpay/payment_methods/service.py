@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from altpay.core.db import SqlConnection
-from altpay.core.errors import CustomerArchived, NotFound
 from altpay.core.ids import is_well_formed, new_id
 from altpay.core.timestamps import format_timestamp, utc_now
 from altpay.customers import repository as customer_repository
+from altpay.customers.errors import CustomerArchived, CustomerNotFound
 from altpay.customers.service import find_customer
 from altpay.payment_methods import repository
+from altpay.payment_methods.errors import PaymentMethodNotFound
 from altpay.payment_methods.schemas import GetPaymentMethodsReply, NewPaymentMethod, PaymentMethod
 
 
@@ -43,7 +44,7 @@ async def get_method(
     if is_well_formed("pm", method_id):
         row = await repository.find_method(connection, customer_id, method_id)
     if row is None:
-        raise NotFound("No such payment method.")
+        raise PaymentMethodNotFound()
     return method_reply(row)
 
 
@@ -55,7 +56,7 @@ async def add_method(
     if is_well_formed("cus", customer_id):
         account_id = await customer_repository.account_of_customer(connection, customer_id)
     if account_id is None:
-        raise NotFound(f"No customer {customer_id}.")
+        raise CustomerNotFound(f"No customer {customer_id}.")
     customer = await find_customer(connection, account_id, customer_id, for_update=True)
     if customer.archived_at is not None:
         raise CustomerArchived()

@@ -13,11 +13,14 @@ NAME_LENGTH = 100
 EMAIL_LENGTH = 254
 
 
+email_per_customer = UniqueConstraint("customer_id", "email_folded")
+
+
 class CustomerUser(Record):
     __tablename__ = "customer_users"
     __table_args__ = (
         Index("ix_customer_users_customer_created", "customer_id", "created_at", "id"),
-        UniqueConstraint("customer_id", "email_folded"),
+        email_per_customer,
     )
 
     customer_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("customers.id"))

@@ -5,22 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
 
-from altpay.core.db import SqlConnection
-from altpay.core.pagination import KeysetList
-from altpay.users.models import customer_users
-
-
-class DuplicateEmail(Exception):
-    """Another user of the customer already has this e-mail address."""
+from altpay.core.db import SqlConnection, UniqueViolation
+from altpay.core.pagination.keyset import KeysetList
+from altpay.users.errors import DuplicateEmail
+from altpay.users.models import customer_users, email_per_customer
 
 
 async def insert_user(connection: SqlConnection, values: dict[str, Any]) -> None:
     try:
         await connection.execute(insert(customer_users).values(values))
-    except IntegrityError as error:
-        raise DuplicateEmail from error
+    except UniqueViolation as error:
+        if error.violates(email_per_customer):
+            raise DuplicateEmail from error
+        raise
 
 
 async def email_taken(connection: SqlConnection, customer_id: str, email_folded: str) -> bool:

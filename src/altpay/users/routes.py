@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
 from altpay.auth.dependencies import CustomersRead, CustomersWrite
-from altpay.core.body import json_body
-from altpay.core.pagination import PageRequest
-from altpay.core.params import page_request
-from altpay.customers.routes import CustomerId
-from altpay.deps import Cursors, WriteConnection, reading
+from altpay.core.http.body import json_body
+from altpay.core.http.connections import ReadConnection, WriteConnection
+from altpay.core.http.params import CustomerId
+from altpay.core.pagination.pages import Pages, pages_of
 from altpay.idempotency.dependencies import IdempotentCreate, remember
 from altpay.users import service
 from altpay.users.schemas import CreateCustomerUserInput, CustomerUser, CustomerUserPage
@@ -19,21 +18,17 @@ from altpay.users.schemas import CreateCustomerUserInput, CustomerUser, Customer
 router = APIRouter(tags=["Customers"])
 
 CreateBody = Annotated[CreateCustomerUserInput, Depends(json_body(CreateCustomerUserInput))]
+UserPages = Annotated[Pages, pages_of("users", CustomersRead, per="id")]
 
 
 @router.get(
     "/customers/{id}/users", operation_id="listCustomerUsers", summary="List customer users"
 )
 async def list_customer_users(
-    principal: CustomersRead,
-    id: CustomerId,
-    page: Annotated[PageRequest, Depends(page_request)],
-    cursors: Cursors,
-    request: Request,
+    pages: UserPages, id: CustomerId, connection: ReadConnection
 ) -> CustomerUserPage:
     """Get a paginated list of users from a customer"""
-    async with reading(request) as connection:
-        return await service.list_users(connection, principal.account_id, id, page, cursors)
+    return await service.list_users(connection, pages, id)
 
 
 @router.post(

@@ -6,13 +6,14 @@ from types import SimpleNamespace
 from typing import Any
 
 from altpay.core.db import SqlConnection
-from altpay.core.errors import CustomerArchived, ValidationFailed
+from altpay.core.errors import ValidationFailed
 from altpay.core.ids import new_id
-from altpay.core.pagination import CursorCodec, PageRequest, page_bounds, page_cursors
+from altpay.core.pagination.pages import Pages
 from altpay.core.timestamps import format_timestamp, utc_now
+from altpay.customers.errors import CustomerArchived
 from altpay.customers.service import find_customer
 from altpay.users import repository
-from altpay.users.repository import DuplicateEmail
+from altpay.users.errors import DuplicateEmail
 from altpay.users.schemas import CreateCustomerUserInput, CustomerUser, CustomerUserPage
 
 _EMAIL_TAKEN = {"email": "is already used by another user of this customer"}
@@ -28,10 +29,6 @@ def user_reply(row: Any) -> CustomerUser:
         phone=row.phone,
         created_at=format_timestamp(row.created_at),
     )
-
-
-def _list_key(account_id: str, customer_id: str) -> str:
-    return f"{account_id}:users:{customer_id}"
 
 
 async def create_user(
@@ -61,22 +58,12 @@ async def create_user(
     return user_reply(SimpleNamespace(**values))
 
 
-async def list_users(
-    connection: SqlConnection,
-    account_id: str,
-    customer_id: str,
-    request: PageRequest,
-    cursors: CursorCodec,
-) -> CustomerUserPage:
-    list_key = _list_key(account_id, customer_id)
-    bounds = page_bounds(request, cursors, list_key)
-    await find_customer(connection, account_id, customer_id)
-    page = await repository.USER_LISTING.fetch(connection, bounds, {"customer_id": customer_id})
-    start_cursor, end_cursor = page_cursors(page, cursors, list_key)
-    return CustomerUserPage(
-        data=[user_reply(row) for row in page.rows],
-        start_cursor=start_cursor,
-        end_cursor=end_cursor,
-        has_next_page=page.has_next_page,
-        has_previous_page=page.has_previous_page,
+async def list_users(connection: SqlConnection, pages: Pages, customer_id: str) -> CustomerUserPage:
+    await find_customer(connection, pages.account_id, customer_id)
+    return await pages.read(
+        connection,
+        repository.USER_LISTING,
+        {"customer_id": customer_id},
+        reply=user_reply,
+        envelope=CustomerUserPage,
     )

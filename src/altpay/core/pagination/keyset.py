@@ -1,81 +1,17 @@
-"""Keyset pagination over (created_at, id), newest first, with signed position cursors.
-
-Used by every list: the limit and cursor parameters, the cursor codec, the keyset query
-and the page envelope. A page costs one indexed range scan whatever its depth.
-"""
+"""Keyset pagination over (created_at, id), newest first: a page is one indexed range scan
+whatever its depth."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from itsdangerous import BadData, URLSafeSerializer
-from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, tuple_
 
 from altpay.core.db import ReadQuery, SqlConnection
-from altpay.core.errors import InvalidCursor
-from altpay.core.timestamps import format_timestamp
-
-MAX_LIMIT = 100
-MAX_CURSOR_LENGTH = 1024
-
-Item = TypeVar("Item", bound=BaseModel)
-
-
-class Paginated(BaseModel, Generic[Item]):
-    """The page envelope every list returns."""
-
-    data: list[Item]
-    start_cursor: str = Field(description="Cursor of the first item; empty on an empty page.")
-    end_cursor: str = Field(description="Cursor of the last item; empty on an empty page.")
-    has_next_page: bool = Field(description="Whether an older item exists under these filters.")
-    has_previous_page: bool = Field(description="Whether a newer item exists under these filters.")
-
-
-@dataclass(frozen=True, slots=True)
-class Position:
-    created_at: datetime
-    id: str
-
-
-@dataclass(frozen=True, slots=True)
-class PageRequest:
-    limit: int
-    after: str | None
-    before: str | None
-
-
-def list_key(account_id: str, list_name: str) -> str:
-    """What a cursor is bound to: one list of one account (a cursor of another is refused)."""
-    return f"{account_id}:{list_name}"
-
-
-class CursorCodec:
-    """Signs positions into opaque URL-safe cursors bound to one account and one list."""
-
-    def __init__(self, keys: Sequence[bytes]) -> None:
-        # itsdangerous signs with the last key and accepts any: newest last.
-        self._keys = list(reversed(keys))
-
-    def _serializer(self, list_key: str) -> URLSafeSerializer:
-        return URLSafeSerializer(self._keys, salt=f"altpay.cursor:{list_key}")
-
-    def encode(self, position: Position, list_key: str) -> str:
-        return str(
-            self._serializer(list_key).dumps([format_timestamp(position.created_at), position.id])
-        )
-
-    def decode(self, cursor: str, list_key: str) -> Position:
-        try:
-            created_at, object_id = self._serializer(list_key).loads(cursor)
-            return Position(datetime.fromisoformat(created_at), str(object_id))
-        except (BadData, ValueError, TypeError) as error:
-            raise InvalidCursor(
-                validation_errors={"cursor": "not a cursor of this list"}
-            ) from error
+from altpay.core.pagination.cursors import Position
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +21,6 @@ class PageBounds:
     limit: int
     after: Position | None
     before: Position | None
-
-
-def page_bounds(request: PageRequest, codec: CursorCodec, list_key: str) -> PageBounds:
-    return PageBounds(
-        limit=request.limit,
-        after=codec.decode(request.after, list_key) if request.after else None,
-        before=codec.decode(request.before, list_key) if request.before else None,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,14 +98,3 @@ class KeysetList:
 
 def _position_values(position: Position) -> dict[str, Any]:
     return {POSITION_CREATED_AT: position.created_at, POSITION_ID: position.id}
-
-
-def page_cursors(page: Page, codec: CursorCodec, list_key: str) -> tuple[str, str]:
-    """The start and end cursors of a page (``""`` when it is empty)."""
-    if not page.rows:
-        return "", ""
-    first, last = page.rows[0], page.rows[-1]
-    return (
-        codec.encode(Position(first.created_at, first.id), list_key),
-        codec.encode(Position(last.created_at, last.id), list_key),
-    )

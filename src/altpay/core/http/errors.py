@@ -1,0 +1,94 @@
+"""The one place where errors become HTTP responses.
+
+Every error a client sees outside ``/oauth/token`` is an ``HttpError`` body; that includes
+routing errors (404/405), parameter errors and anything unexpected (500).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
+from starlette.types import Scope
+
+from altpay.core.errors import (
+    AppError,
+    FinishedResponse,
+    ForeignError,
+    InvalidParameter,
+    MethodNotAllowed,
+    NotFound,
+)
+
+
+def error_response(error: AppError) -> JSONResponse:
+    return JSONResponse(error.document(), status_code=error.status, headers=error.headers)
+
+
+async def _app_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, AppError)
+    return error_response(error)
+
+
+async def _foreign_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ForeignError)
+    return JSONResponse(error.body, status_code=error.status, headers=error.headers)
+
+
+async def _finished(_request: Request, finished: Exception) -> Response:
+    assert isinstance(finished, FinishedResponse)
+    return Response(
+        finished.body,
+        status_code=finished.status,
+        headers=finished.headers,
+        media_type="application/json",
+    )
+
+
+async def _routing_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 405:
+        allow = ", ".join(_methods_of_path(request.app, request.scope))
+        return error_response(MethodNotAllowed(headers={"Allow": allow}))
+    return error_response(NotFound())
+
+
+def _methods_of_path(app: FastAPI, scope: Scope) -> list[str]:
+    path = scope["path"]
+    index: list[tuple[re.Pattern[str], set[str]]] = app.state.route_methods
+    allowed = {method for pattern, methods in index if pattern.match(path) for method in methods}
+    return sorted(allowed)
+
+
+def index_route_methods(app: FastAPI, routers: Iterable[APIRouter]) -> None:
+    """Remembers every path's methods, for the ``Allow`` header of a 405."""
+    routes = [*app.router.routes, *(route for router in routers for route in router.routes)]
+    app.state.route_methods = [
+        (route.path_regex, set(route.methods or ()))
+        for route in routes
+        if isinstance(route, Route | APIRoute)
+    ]
+
+
+async def _parameter_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems: dict[str, str] = {}
+    for item in error.errors():
+        location = item.get("loc", ())
+        name = str(location[-1]) if location else "request"
+        problems.setdefault(name, str(item.get("msg", "is invalid")))
+    return error_response(InvalidParameter(validation_errors=problems))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(ForeignError, _foreign_error)
+    app.add_exception_handler(FinishedResponse, _finished)
+    app.add_exception_handler(StarletteHTTPException, _routing_error)
+    app.add_exception_handler(RequestValidationError, _parameter_error)
