@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck pytest bench lock clean
+.PHONY: serve test lint typecheck imports pytest bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ $(VENV)/.installed-dev: requirements/dev.lock pyproject.toml | $(BIN)/python
 serve: $(VENV)/.installed-app
 	$(BIN)/altpay serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev lint typecheck pytest
+test: $(VENV)/.installed-dev lint typecheck imports pytest
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests
@@ -34,6 +34,10 @@ lint: $(VENV)/.installed-dev
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy src
+
+# The layers of pyproject.toml's [tool.importlinter]: the kit imports no domain.
+imports: $(VENV)/.installed-dev
+	$(BIN)/lint-imports --no-logo --no-cache
 
 pytest: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest

@@ -50,10 +50,12 @@ def _schema(connection: Connection) -> dict[str, Any]:
     schema: dict[str, Any] = {}
     for table in sorted(inspector.get_table_names()):
         schema[table] = {
-            "columns": [
+            # By name: a downgrade that adds a dropped column back adds it last, and
+            # PostgreSQL cannot move it; the order of columns is no part of the schema here.
+            "columns": sorted(
                 (column["name"], str(column["type"]), column["nullable"])
                 for column in inspector.get_columns(table)
-            ],
+            ),
             "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
             "foreign_keys": sorted(
                 (tuple(key["constrained_columns"]), key["referred_table"])

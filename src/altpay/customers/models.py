@@ -40,6 +40,13 @@ class Customer(Record):
     postal_code: Mapped[str] = mapped_column(String(TEXT_LENGTH), default="")
     country: Mapped[str] = mapped_column(String(3), default="")
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The customer's own choice among its payment methods: one column, so never two. Deleting
+    # the method clears it. use_alter: payment_methods refers back to customers.
+    default_payment_method_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH),
+        ForeignKey("payment_methods.id", ondelete="SET NULL", use_alter=True),
+        nullable=True,
+    )
 
 
 customers = cast(Table, Customer.__table__)

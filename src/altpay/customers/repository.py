@@ -15,7 +15,6 @@ from altpay.core.db import ReadQuery, SqlConnection, UniqueViolation
 from altpay.core.pagination.keyset import KeysetList
 from altpay.customers.errors import DuplicateExternalId
 from altpay.customers.models import customers, external_id_per_account
-from altpay.payment_methods.models import payment_methods
 
 
 class Substring(TypeDecorator[str]):
@@ -43,25 +42,12 @@ class CustomerFilters:
     include_archived: bool = False
 
 
-def _default_payment_method_id() -> Any:
-    return (
-        select(payment_methods.c.id)
-        .where(payment_methods.c.customer_id == customers.c.id, payment_methods.c.is_default)
-        .limit(1)
-        .scalar_subquery()
-        .label("default_payment_method_id")
-    )
-
-
 # What a reply shows, and no more: each timestamp read is a conversion per row of a page.
 _NOT_SHOWN = {"account_id", "name_folded", "updated_at"}
 
 
 def _reply_select() -> Any:
-    return select(
-        *(column for column in customers.c if column.name not in _NOT_SHOWN),
-        _default_payment_method_id(),
-    )
+    return select(*(column for column in customers.c if column.name not in _NOT_SHOWN))
 
 
 async def insert_customer(connection: SqlConnection, values: dict[str, Any]) -> None:

@@ -22,18 +22,6 @@ def _ascii(value: str) -> str:
 Ein = Annotated[OptionalText255, AfterValidator(normalize_ein)]
 Country = Annotated[OptionalText255, AfterValidator(_ascii), AfterValidator(normalize_country)]
 
-PATCHABLE_FIELDS = (
-    "name",
-    "legal_name",
-    "ein",
-    "street_address",
-    "sub_premise",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-)
-
 
 class CustomerReply(BaseModel):
     id: str = Field(description="Customer ID (cus_…).")

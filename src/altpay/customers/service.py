@@ -163,3 +163,12 @@ async def restore_customer(
         connection, customer_id, {"archived_at": None, "updated_at": utc_now()}
     )
     return await get_customer(connection, account_id, customer_id)
+
+
+async def set_default_payment_method(
+    connection: SqlConnection, customer_id: str, method_id: str | None
+) -> None:
+    """Makes ``method_id`` (one of the customer's own) the default, or clears it (None)."""
+    await repository.update_customer(
+        connection, customer_id, {"default_payment_method_id": method_id, "updated_at": utc_now()}
+    )

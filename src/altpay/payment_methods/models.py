@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Table
+from sqlalchemy import ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from altpay.core.models import ID_LENGTH, Record
@@ -19,7 +19,6 @@ class PaymentMethod(Record):
     last4: Mapped[str] = mapped_column(String(4))
     exp_month: Mapped[str] = mapped_column(String(2), default="")
     exp_year: Mapped[str] = mapped_column(String(4), default="")
-    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 payment_methods = cast(Table, PaymentMethod.__table__)
@@ -29,12 +28,4 @@ Index(
     payment_methods.c.customer_id,
     payment_methods.c.created_at,
     payment_methods.c.id,
-)
-# The database, not only the code, keeps a customer to one default payment method.
-Index(
-    "uq_payment_methods_one_default",
-    payment_methods.c.customer_id,
-    unique=True,
-    sqlite_where=payment_methods.c.is_default,
-    postgresql_where=payment_methods.c.is_default,
 )

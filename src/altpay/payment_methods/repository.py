@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, insert, select
 
 from altpay.core.db import SqlConnection
 from altpay.payment_methods.models import payment_methods
@@ -26,14 +26,6 @@ async def find_method(
 ) -> Row[Any] | None:
     query = _for_customer(customer_id).where(payment_methods.c.id == method_id)
     return (await connection.execute(query)).first()
-
-
-async def clear_default(connection: SqlConnection, customer_id: str) -> None:
-    await connection.execute(
-        update(payment_methods)
-        .where(payment_methods.c.customer_id == customer_id, payment_methods.c.is_default)
-        .values(is_default=False)
-    )
 
 
 async def insert_method(connection: SqlConnection, values: dict[str, Any]) -> None:

@@ -9,13 +9,13 @@ from altpay.core.ids import is_well_formed, new_id
 from altpay.core.timestamps import format_timestamp, utc_now
 from altpay.customers import repository as customer_repository
 from altpay.customers.errors import CustomerArchived, CustomerNotFound
-from altpay.customers.service import find_customer
+from altpay.customers.service import find_customer, set_default_payment_method
 from altpay.payment_methods import repository
 from altpay.payment_methods.errors import PaymentMethodNotFound
 from altpay.payment_methods.schemas import GetPaymentMethodsReply, NewPaymentMethod, PaymentMethod
 
 
-def method_reply(row: Any) -> PaymentMethod:
+def method_reply(row: Any, default_method_id: str | None) -> PaymentMethod:
     return PaymentMethod(
         id=row.id,
         type=row.type,
@@ -23,7 +23,7 @@ def method_reply(row: Any) -> PaymentMethod:
         last4=row.last4,
         exp_month=row.exp_month,
         exp_year=row.exp_year,
-        default=row.is_default,
+        default=row.id == default_method_id,
         created_at=format_timestamp(row.created_at),
     )
 
@@ -31,21 +31,22 @@ def method_reply(row: Any) -> PaymentMethod:
 async def list_methods(
     connection: SqlConnection, account_id: str, customer_id: str
 ) -> GetPaymentMethodsReply:
-    await find_customer(connection, account_id, customer_id)
+    customer = await find_customer(connection, account_id, customer_id)
     rows = await repository.list_methods(connection, customer_id)
-    return GetPaymentMethodsReply(data=[method_reply(row) for row in rows])
+    default = customer.default_payment_method_id
+    return GetPaymentMethodsReply(data=[method_reply(row, default) for row in rows])
 
 
 async def get_method(
     connection: SqlConnection, account_id: str, customer_id: str, method_id: str
 ) -> PaymentMethod:
-    await find_customer(connection, account_id, customer_id)
+    customer = await find_customer(connection, account_id, customer_id)
     row = None
     if is_well_formed("pm", method_id):
         row = await repository.find_method(connection, customer_id, method_id)
     if row is None:
         raise PaymentMethodNotFound()
-    return method_reply(row)
+    return method_reply(row, customer.default_payment_method_id)
 
 
 async def add_method(
@@ -60,8 +61,6 @@ async def add_method(
     customer = await find_customer(connection, account_id, customer_id, for_update=True)
     if customer.archived_at is not None:
         raise CustomerArchived()
-    if data.default:
-        await repository.clear_default(connection, customer_id)
     now = utc_now()
     method_id = new_id("pm")
     values = {
@@ -72,10 +71,11 @@ async def add_method(
         "last4": data.last4,
         "exp_month": data.exp_month,
         "exp_year": data.exp_year,
-        "is_default": data.default,
         "created_at": now,
         "updated_at": now,
     }
     await repository.insert_method(connection, values)
+    if data.default:
+        await set_default_payment_method(connection, customer_id, method_id)
     row = await repository.find_method(connection, customer_id, method_id)
-    return method_reply(row)
+    return method_reply(row, method_id if data.default else customer.default_payment_method_id)
