@@ -61,7 +61,8 @@ def _default_payment_method_id() -> Any:
 _NOT_SHOWN = {"account_id", "name_folded", "updated_at"}
 
 
-def _reply_select() -> Any:
+def reply_select() -> Any:
+    """The columns a ``CustomerReply`` shows, the default payment method's id included."""
     return select(
         *(column for column in customers.c if column.name not in _NOT_SHOWN),
         _default_payment_method_id(),
@@ -84,7 +85,7 @@ async def external_id_taken(connection: SqlConnection, account_id: str, external
 
 # GET /customers/{id}, the hottest read: built and compiled once, run on the driver.
 _FIND_CUSTOMER = ReadQuery(
-    _reply_select().where(
+    reply_select().where(
         customers.c.id == bindparam("customer_id"),
         customers.c.account_id == bindparam("account_id"),
     )
@@ -99,7 +100,7 @@ async def find_customer(
             _FIND_CUSTOMER, {"customer_id": customer_id, "account_id": account_id}
         )
         return rows[0] if rows else None
-    query = _reply_select().where(
+    query = reply_select().where(
         customers.c.id == customer_id, customers.c.account_id == account_id
     )
     # Writes to one customer (and its users and payment methods) queue on its row.
@@ -148,7 +149,7 @@ def _listing(
         conditions.append(
             customers.c.name_folded.like(bindparam("name_part", type_=Substring()), escape="/")
         )
-    query = _reply_select().where(*conditions)
+    query = reply_select().where(*conditions)
     return KeysetList(query=query, created_at=customers.c.created_at, id=customers.c.id)
 
 
