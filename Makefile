@@ -29,11 +29,11 @@ serve: $(VENV)/.installed-app
 test: $(VENV)/.installed-dev lint typecheck imports pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(VENV)/.installed-dev
-	$(BIN)/mypy src
+	$(BIN)/mypy src bench
 
 # The layers of pyproject.toml's [tool.importlinter]: the kit imports no domain.
 imports: $(VENV)/.installed-dev
@@ -47,13 +47,13 @@ $(VENV)/.installed-bench: requirements/bench.lock pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-# The benchmark (bench/run.py, docs/performance.md): PROFILE=quick (100k customers, about
+# The benchmark (python -m bench.run, docs/performance.md): PROFILE=quick (100k customers, about
 # ten minutes) or PROFILE=full (1M customers, one and two workers, the soak; under an hour).
 # It installs wrk (apt-get) and Prism (npm, into bench/.prism) when they are missing.
 PROFILE ?= quick
 BENCH_ARGS ?=
 bench: $(VENV)/.installed-bench
-	$(BIN)/python bench/run.py --profile $(PROFILE) $(BENCH_ARGS)
+	$(BIN)/python -m bench.run --profile $(PROFILE) $(BENCH_ARGS)
 
 # Regenerate the lock files after changing dependencies in pyproject.toml.
 lock: $(BIN)/python

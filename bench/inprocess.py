@@ -1,13 +1,13 @@
-"""CPU per request of altpay's hot paths, in-process: ``python bench/inprocess.py``.
+"""CPU per request of altpay's hot paths, in-process: ``python -m bench.inprocess``.
 
-The HTTP benchmark (``bench/run.py``) measures what a client sees, but on a shared two-core
+The HTTP benchmark (``bench.run``) measures what a client sees, but on a shared two-core
 machine its rps moves by a quarter from run to run. This one calls the ASGI app directly
-(no server, no network, no load generator), on a database loaded by ``bench/run.py``'s bulk
+(no server, no network, no load generator), on a database loaded by ``bench.data``'s bulk
 path, and reports the process CPU time per request of each path, the minimum over rounds
 that alternate the paths: steady enough to decide a change by. ``--cprofile PATH`` prints
 where one path's time goes instead.
 
-Paths: ``ceiling`` and ``floor`` (the reference routes of ``altpay.core.benchmark_routes``),
+Paths: ``ceiling`` and ``floor`` (the reference routes of ``bench.reference``),
 ``get``, ``list``, ``deep`` (a cursor 90% of the way through), ``filter``.
 """
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import cProfile
 import json
 import os
@@ -28,14 +27,25 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-import run as http_bench  # bench/run.py: the data generator and its bulk loaders
-
 from altpay.app import create_app
 from altpay.auth import service as auth_service
 from altpay.cli.common import in_transaction
 from altpay.core.migrate import upgrade
 from altpay.core.observability import configure_logging
 from altpay.core.settings import Settings
+from bench.backend import basic_credentials, deep_cursors
+from bench.data import (
+    BACKENDS,
+    DEFAULT_POSTGRES,
+    FILTER_WORD,
+    Dataset,
+    Generator,
+    Population,
+    load_postgresql,
+    load_sqlite,
+    postgres_admin,
+)
+from bench.reference import with_reference_routes
 
 PATHS = ("ceiling", "floor", "get", "list", "deep", "filter")
 SIGNING_KEY = "inprocess-benchmark-signing-key-0123456789abcdef"
@@ -94,28 +104,16 @@ def _settings(backend: str, workdir: Path, postgres_url: str) -> Settings:
         url = f"sqlite:///{workdir / 'altpay.db'}"
     else:
         url = f"{postgres_url}/altpay_inprocess"
-        asyncio.run(http_bench._postgres_admin(f"{postgres_url}/postgres", _drop_database()))
-        asyncio.run(
-            http_bench._postgres_admin(
-                f"{postgres_url}/postgres", "CREATE DATABASE altpay_inprocess"
-            )
-        )
-    return Settings(
-        database_url=url,
-        data_dir=workdir,
-        signing_key=SIGNING_KEY,
-        rate_limit=0,
-        benchmark_routes=True,
-    )
+        asyncio.run(postgres_admin(f"{postgres_url}/postgres", _drop_database()))
+        asyncio.run(postgres_admin(f"{postgres_url}/postgres", "CREATE DATABASE altpay_inprocess"))
+    return Settings(database_url=url, data_dir=workdir, signing_key=SIGNING_KEY, rate_limit=0)
 
 
 def _drop_database() -> str:
     return "DROP DATABASE IF EXISTS altpay_inprocess WITH (FORCE)"
 
 
-def _load(
-    settings: Settings, backend: str, customers: int
-) -> tuple[str, str, str, http_bench.Dataset]:
+def _load(settings: Settings, backend: str, customers: int) -> tuple[str, str, str, Dataset]:
     """Migrates, makes an account and a client, loads ``customers`` into the account."""
     upgrade(settings)
 
@@ -130,19 +128,19 @@ def _load(
         return account.id, client.client_id, client.client_secret
 
     account_id, client_id, secret = in_transaction(settings, make)
-    generator = http_bench.Generator(account_id, customers, 7, main=True)
+    population = Population([], [Generator(account_id, customers, 7, main=True)])
     url = settings.database_url_or_default()
     if backend == "sqlite":
-        http_bench.load_sqlite(Path(url.removeprefix("sqlite:///")), [generator], [])
+        load_sqlite(Path(url.removeprefix("sqlite:///")), population)
     else:
-        asyncio.run(http_bench.load_postgresql(url, [generator], []))
-    return account_id, client_id, secret, generator.dataset
+        asyncio.run(load_postgresql(url, population))
+    return account_id, client_id, secret, population.main
 
 
 async def _token(app: Any, client_id: str, secret: str) -> str:
-    basic = base64.b64encode(f"{client_id}:{secret}".encode())
+    basic = basic_credentials(client_id, secret)
     headers = [
-        (b"authorization", b"Basic " + basic),
+        (b"authorization", f"Basic {basic}".encode()),
         (b"content-type", b"application/x-www-form-urlencoded"),
     ]
     scope = _scope("POST", "/oauth/token", headers)
@@ -153,7 +151,7 @@ async def _token(app: Any, client_id: str, secret: str) -> str:
     return token
 
 
-def _calls(app: Any, token: str, data: http_bench.Dataset, cursor: str) -> dict[str, Call]:
+def _calls(app: Any, token: str, data: Dataset, cursor: str) -> dict[str, Call]:
     ids = data.ids
     rng = random.Random(1)
     bearer = [(b"authorization", f"Bearer {token}".encode())]
@@ -171,7 +169,7 @@ def _calls(app: Any, token: str, data: http_bench.Dataset, cursor: str) -> dict[
         "list": _asgi_call(app, "GET", fixed("/customers?limit=100"), bearer),
         "deep": _asgi_call(app, "GET", fixed(f"/customers?limit=100&after={cursor}"), bearer),
         "filter": _asgi_call(
-            app, "GET", fixed(f"/customers?limit=100&company_name={http_bench.FILTER_WORD}"), bearer
+            app, "GET", fixed(f"/customers?limit=100&company_name={FILTER_WORD}"), bearer
         ),
     }
 
@@ -209,25 +207,25 @@ async def _profile(calls: dict[str, Call], path: str, requests: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=http_bench.BACKENDS, default="sqlite")
+    parser.add_argument("--backend", choices=BACKENDS, default="sqlite")
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--paths", default=",".join(PATHS))
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--requests", type=int, default=500, help="per round, per path")
     parser.add_argument("--cprofile", choices=PATHS, help="profile this path instead")
-    parser.add_argument("--postgres-url", default=http_bench.DEFAULT_POSTGRES)
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
     args = parser.parse_args()
     paths = args.paths.split(",")
     with tempfile.TemporaryDirectory(prefix="altpay-inprocess-") as workdir:
         settings = _settings(args.backend, Path(workdir), args.postgres_url)
         try:
             account_id, client_id, secret, data = _load(settings, args.backend, args.customers)
-            cursor = http_bench.deep_cursors(SIGNING_KEY, account_id, data)[0.9]
+            cursor = deep_cursors(SIGNING_KEY, account_id, data)[0.9]
             asyncio.run(_bench(settings, client_id, secret, data, cursor, args, paths))
         finally:
             if args.backend == "postgresql":
                 admin = f"{args.postgres_url}/postgres"
-                asyncio.run(http_bench._postgres_admin(admin, _drop_database()))
+                asyncio.run(postgres_admin(admin, _drop_database()))
     return 0
 
 
@@ -235,7 +233,7 @@ async def _bench(
     settings: Settings,
     client_id: str,
     secret: str,
-    data: http_bench.Dataset,
+    data: Dataset,
     cursor: str,
     args: argparse.Namespace,
     paths: list[str],
@@ -243,7 +241,7 @@ async def _bench(
     # Logging as ``altpay serve`` sets it up (an access line per request), into the void.
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
     configure_logging("info")
-    app = create_app(settings)
+    app = with_reference_routes(create_app(settings))
     try:
         calls = _calls(app, await _token(app, client_id, secret), data, cursor)
         if args.cprofile:

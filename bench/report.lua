@@ -1,5 +1,5 @@
 -- Shared by every bench script: command-line arguments, and one JSON summary line at the end.
--- bench/run.py reads the line that starts with BENCH_JSON.
+-- bench/wrk.py reads the line that starts with BENCH_JSON.
 
 function bench_args(args)
    local options = {}

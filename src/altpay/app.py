@@ -73,11 +73,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestMiddleware)
     if runtime.settings.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=runtime.settings.trusted_proxies)
-    if runtime.settings.benchmark_routes:
-        # bench/ only: its ceiling and floor routes, outermost, so no API middleware runs.
-        from altpay.core.benchmark_routes import BenchmarkRoutes
-
-        app.add_middleware(BenchmarkRoutes, settings=runtime.settings)
     return app
 
 

@@ -1,7 +1,8 @@
 """PostgreSQL plans of the customer list on 200,000 customers: index scans, never a table scan.
 
-The statements explained are the ones the service runs: ``KeysetList.fetch`` of
-``customer_listing(...)`` runs ``KeysetList.statements``, in the service's own read, and
+The data is the benchmark's (``bench.data``, loaded by its ``COPY`` path), with one customer
+in 97 archived. The statements explained are the ones the service runs: ``KeysetList.fetch``
+of ``customer_listing(...)`` runs ``KeysetList.statements``, in the service's own read, and
 exactly those (their SQL and the parameters the driver gets) are explained after ``ANALYZE``,
 as the read pool's connections run them: prepared (asyncpg prepares each statement), run six
 times (a prepared statement may switch to its generic plan after five), under the pool's
@@ -12,10 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import asyncpg
@@ -29,63 +29,32 @@ from altpay.core.migrate import upgrade
 from altpay.core.pagination.cursors import Position
 from altpay.core.pagination.keyset import KeysetList, Page, PageBounds
 from altpay.core.settings import Settings
-from altpay.customers.models import customers
 from altpay.customers.repository import CustomerFilters, customer_listing
-from altpay.payment_methods.models import payment_methods
+from bench.data import (
+    FILTER_SHARE,
+    FILTER_WORD,
+    SMALL_ACCOUNT_CUSTOMERS,
+    SMALL_ACCOUNTS,
+    load_postgresql,
+    populate,
+)
 from tests.conftest import TEST_SIGNING_KEY
 from tests.support import postgres
 
 CUSTOMERS = 200_000
-OTHER_ACCOUNT_CUSTOMERS = 3_000
-# A word only a few hundred names carry, for a selective company-name filter.
-RARE_WORD = "Quokkaworks"
-RARE_EVERY = 500
 ARCHIVED_EVERY = 97
-WITH_PAYMENT_METHODS_EVERY = 10
 PAGE_LIMIT = 100
 
 PAGE_INDEX = "ix_customers_account_created"
 TRIGRAM_INDEX = "ix_customers_name_trgm"
 INDEX_SCANS = {"Index Scan", "Index Only Scan", "Bitmap Index Scan"}
 
-CUSTOMER_COLUMNS = (
-    "id",
-    "account_id",
-    "name",
-    "name_folded",
-    "legal_name",
-    "email",
-    "ein",
-    "external_id",
-    "street_address",
-    "sub_premise",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "archived_at",
-    "created_at",
-    "updated_at",
-)
-METHOD_COLUMNS = (
-    "id",
-    "customer_id",
-    "type",
-    "brand",
-    "last4",
-    "exp_month",
-    "exp_year",
-    "is_default",
-    "created_at",
-    "updated_at",
-)
-
 
 class Stored(NamedTuple):
     created_at: datetime
     id: str
     archived: bool
-    rare: bool
+    rare: bool  # the company name carries FILTER_WORD
 
 
 @dataclass(frozen=True)
@@ -93,83 +62,31 @@ class Loaded:
     url: str
     account_id: str
     newest_first: list[Stored]  # every customer of the big account
-
-
-def _customer_records(
-    account_id: str, count: int, start: datetime, rng: random.Random
-) -> list[tuple[Any, ...]]:
-    records = []
-    for number in range(count):
-        name = (
-            f"{RARE_WORD} Trading {number}"
-            if number % RARE_EVERY == 7
-            else f"Company {number} Holdings"
-        )
-        # One customer every 37 seconds or so, over three months, at uneven microseconds.
-        created_at = start + timedelta(seconds=number * 37, microseconds=rng.randrange(10**6))
-        archived_at = created_at + timedelta(days=1) if number % ARCHIVED_EVERY == 3 else None
-        records.append(
-            (
-                new_id("cus"),
-                account_id,
-                name,
-                name.casefold(),
-                f"{name} LLC",
-                f"billing{number}@example.com",
-                "",
-                f"ext-{number}" if number % 2 else None,
-                f"{number} Main Street",
-                "",
-                "Springfield",
-                "IL",
-                "62701",
-                "US",
-                archived_at,
-                created_at,
-                created_at,
-            )
-        )
-    return records
-
-
-def _method_records(customer_records: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """A default and a spare card for one customer in ten."""
-    records = []
-    for number, customer in enumerate(customer_records[::WITH_PAYMENT_METHODS_EVERY]):
-        customer_id, created_at = customer[0], customer[15]
-        for is_default in (False, True):
-            card = ("card", "visa", f"{number % 10000:04d}", "12", "2030")
-            records.append((new_id("pm"), customer_id, *card, is_default, created_at, created_at))
-    return records
+    payment_methods: int  # of every account
 
 
 async def _load(url: str) -> Loaded:
-    rng = random.Random(20261126)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    account_id, other_id = new_id("acct"), new_id("acct")
-    theirs = _customer_records(other_id, OTHER_ACCOUNT_CUSTOMERS, start, rng)
-    mine = _customer_records(account_id, CUSTOMERS, start, rng)
+    account_id = new_id("acct")
+    now = datetime.now(UTC)
+    population = populate(account_id, CUSTOMERS, seed=20261126, archived_every=ARCHIVED_EVERY)
     connection = await asyncpg.connect(url, timeout=10)
     try:
-        await connection.executemany(
-            "INSERT INTO accounts (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)",
-            [(account_id, "Big", start), (other_id, "Small", start)],
+        await connection.execute(
+            "INSERT INTO accounts (id, name, created_at, updated_at) VALUES ($1, 'Big', $2, $2)",
+            account_id,
+            now,
         )
-        for records in (theirs, mine):
-            await connection.copy_records_to_table(
-                "customers", records=records, columns=CUSTOMER_COLUMNS
-            )
-        await connection.copy_records_to_table(
-            "payment_methods", records=_method_records(mine), columns=METHOD_COLUMNS
+        await load_postgresql(url, population)
+        rows = await connection.fetch(
+            "SELECT created_at, id, archived_at IS NOT NULL, name_folded LIKE $2 FROM customers"
+            " WHERE account_id = $1",
+            account_id,
+            f"%{FILTER_WORD.casefold()}%",
         )
-        await connection.execute("ANALYZE")
     finally:
         await connection.close()
-    stored = [
-        Stored(record[15], record[0], record[14] is not None, RARE_WORD in record[2])
-        for record in mine
-    ]
-    return Loaded(url, account_id, sorted(stored, reverse=True))
+    stored = [Stored(*row) for row in rows]
+    return Loaded(url, account_id, sorted(stored, reverse=True), population.methods)
 
 
 @pytest.fixture(scope="module")
@@ -269,30 +186,26 @@ def _active_ids(stored: list[Stored]) -> list[str]:
 
 
 def test_the_tables_hold_what_the_plans_are_about(loaded: Loaded) -> None:
-    # Guards the fixture: the column lists cover the tables, and the data is the intended size.
-    assert set(CUSTOMER_COLUMNS) == {column.name for column in customers.c}
-    assert set(METHOD_COLUMNS) == {column.name for column in payment_methods.c}
-
+    # Guards the fixture: the data is the intended size and shape.
     async def counts() -> list[int]:
         connection = await asyncpg.connect(loaded.url, timeout=10)
         try:
             return [
                 await connection.fetchval("SELECT count(*) FROM customers"),
-                await connection.fetchval(
-                    "SELECT count(*) FROM customers WHERE account_id = $1 AND name_folded LIKE $2",
-                    loaded.account_id,
-                    f"%{RARE_WORD.casefold()}%",
-                ),
                 await connection.fetchval("SELECT count(*) FROM payment_methods"),
             ]
         finally:
             await connection.close()
 
-    total, rare, methods = asyncio.run(counts())
+    total, methods = asyncio.run(counts())
 
-    assert total == CUSTOMERS + OTHER_ACCOUNT_CUSTOMERS
-    assert rare == CUSTOMERS // RARE_EVERY
-    assert methods == 2 * CUSTOMERS // WITH_PAYMENT_METHODS_EVERY
+    assert total == CUSTOMERS + SMALL_ACCOUNTS * SMALL_ACCOUNT_CUSTOMERS
+    assert methods == loaded.payment_methods
+    assert len(loaded.newest_first) == CUSTOMERS
+    assert sum(customer.rare for customer in loaded.newest_first) == CUSTOMERS // FILTER_SHARE
+    assert sum(customer.archived for customer in loaded.newest_first) == len(
+        range(3, CUSTOMERS, ARCHIVED_EVERY)
+    )
 
 
 @pytest.mark.parametrize("depth", [0.5, 0.9])
@@ -338,12 +251,16 @@ def test_a_deep_page_walks_the_list_index(loaded: Loaded, direction: str, depth:
 @pytest.mark.parametrize("cursor", [False, True])
 def test_a_company_name_substring_uses_the_trigram_index(loaded: Loaded, cursor: bool) -> None:
     rare = [customer for customer in loaded.newest_first if customer.rare]
-    at = rare[len(rare) // 2]
+    # A quarter of the way: more than a page of them after it.
+    at = rare[len(rare) // 4]
     bounds = PageBounds(
         limit=PAGE_LIMIT, after=Position(at.created_at, at.id) if cursor else None, before=None
     )
-    # Six characters of the word, in another case: a case-insensitive substring.
-    listing, values = customer_listing(loaded.account_id, CustomerFilters(company_name="QUOKKA"))
+    # Five characters of the word, in another case: a case-insensitive substring.
+    company_name = FILTER_WORD[1:].upper()
+    listing, values = customer_listing(
+        loaded.account_id, CustomerFilters(company_name=company_name)
+    )
 
     fetched = asyncio.run(_fetch_and_explain(loaded.url, listing, values, bounds))
 

@@ -78,12 +78,24 @@ def _print_sandbox_credentials(client: NewClientOut, base_url: str) -> None:
     )
 
 
+SERVED_APP = "altpay.app:create_served_app"
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
 ) -> None:
     """Migrate the database and serve the API."""
+    serve_app(SERVED_APP, host=host, port=port, workers=workers)
+
+
+def serve_app(factory: str, *, host: str, port: int, workers: int) -> None:
+    """``altpay serve``, serving the app that ``factory`` (``module:function``) makes.
+
+    The benchmark serves its reference routes in front of the API this way (``bench/serve.py``),
+    so that what it measures is the process ``altpay serve`` runs.
+    """
     import uvicorn
 
     settings = load_settings()
@@ -105,7 +117,7 @@ def serve(
     signal.signal(signal.SIGTERM, _stopped)
     try:
         uvicorn.run(
-            "altpay.app:create_served_app",
+            factory,
             factory=True,
             host=host,
             port=port,

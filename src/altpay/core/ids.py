@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from random import Random
 from typing import Literal
 
 from ulid import ULID
@@ -10,10 +12,23 @@ from ulid import ULID
 IdPrefix = Literal["acct", "cus", "usr", "pm", "cli"]
 
 _ULID_BODY = re.compile(r"[0-7][0-9a-hjkmnp-tv-z]{25}")
+_RANDOM_BITS = 80
 
 
 def new_id(prefix: IdPrefix) -> str:
-    return f"{prefix}_{str(ULID()).lower()}"
+    return _formatted(prefix, ULID())
+
+
+def id_at(prefix: IdPrefix, created_at: datetime, rng: Random) -> str:
+    """The id ``new_id`` gives a row created at ``created_at``, its random part drawn from
+    ``rng``: for data made reproducibly, such as the benchmark's."""
+    milliseconds = int(created_at.timestamp() * 1000)
+    value = milliseconds << _RANDOM_BITS | rng.getrandbits(_RANDOM_BITS)
+    return _formatted(prefix, ULID.from_int(value))
+
+
+def _formatted(prefix: IdPrefix, ulid: ULID) -> str:
+    return f"{prefix}_{str(ulid).lower()}"
 
 
 def is_well_formed(prefix: IdPrefix, value: str) -> bool:

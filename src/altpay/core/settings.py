@@ -64,10 +64,6 @@ class Settings(BaseSettings):
     db_statement_timeout: float = Field(
         default=30.0, gt=0, description="Seconds a PostgreSQL statement may run."
     )
-    benchmark_routes: bool = Field(
-        default=False,
-        description="Serve the benchmark's /_bench/ceiling and /_bench/floor routes (bench/ only).",
-    )
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

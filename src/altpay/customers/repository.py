@@ -46,7 +46,8 @@ class CustomerFilters:
 _NOT_SHOWN = {"account_id", "name_folded", "updated_at"}
 
 
-def _reply_select() -> Any:
+def reply_select() -> Any:
+    """The columns a ``CustomerReply`` shows."""
     return select(*(column for column in customers.c if column.name not in _NOT_SHOWN))
 
 
@@ -68,7 +69,7 @@ async def external_id_taken(connection: SqlConnection, account_id: str, external
 
 # GET /customers/{id}, the hottest read: built and compiled once, run on the driver.
 _FIND_CUSTOMER = ReadQuery(
-    _reply_select().where(
+    reply_select().where(
         customers.c.id == bindparam("customer_id"),
         customers.c.account_id == bindparam("account_id"),
     )
@@ -83,7 +84,7 @@ async def find_customer(
             _FIND_CUSTOMER, {"customer_id": customer_id, "account_id": account_id}
         )
         return rows[0] if rows else None
-    query = _reply_select().where(
+    query = reply_select().where(
         customers.c.id == customer_id, customers.c.account_id == account_id
     )
     # Writes to one customer (and its users and payment methods) queue on its row.
@@ -132,7 +133,7 @@ def _listing(
         conditions.append(
             customers.c.name_folded.like(bindparam("name_part", type_=Substring()), escape="/")
         )
-    query = _reply_select().where(*conditions)
+    query = reply_select().where(*conditions)
     return KeysetList(query=query, created_at=customers.c.created_at, id=customers.c.id)
 
 
