@@ -11,8 +11,8 @@ from sqlalchemy import bindparam, func, select
 
 from altpay.core.db import READ_POOL, TRANSACTIONS_POOL, ReadQuery, open_database
 from altpay.settings import Settings
-from tests.conftest import TEST_SIGNING_KEY
 from tests.support import postgres
+from tests.support.app import TEST_SIGNING_KEY
 
 BACKEND_PID = ReadQuery(select(func.pg_backend_pid().label("pid")))
 SLEEP = ReadQuery(select(func.pg_sleep(bindparam("seconds")).label("slept")))

@@ -30,8 +30,8 @@ from altpay.customers.models import customers
 from altpay.customers.repository import CustomerFilters, customer_listing
 from altpay.payment_methods.models import payment_methods
 from altpay.settings import Settings
-from tests.conftest import TEST_SIGNING_KEY
 from tests.support import postgres
+from tests.support.app import TEST_SIGNING_KEY
 
 CUSTOMERS = 200_000
 OTHER_ACCOUNT_CUSTOMERS = 3_000

@@ -16,7 +16,10 @@ from contextlib import contextmanager
 import asyncpg
 import pytest
 
+from altpay.core.migrate import upgrade
 from altpay.models import metadata
+from altpay.settings import Settings
+from tests.support.app import TEST_SIGNING_KEY
 
 SERVER_URL = os.environ.get("ALTPAY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
 # Every table of the models (a new one included, without anyone editing a list); Alembic's
@@ -63,6 +66,15 @@ def fresh_database(prefix: str = "altpay_test") -> Iterator[str]:
         yield url
     finally:
         drop_database(url)
+
+
+@contextmanager
+def migrated_database(prefix: str = "altpay_test") -> Iterator[str]:
+    """A new database built by the migrations for the block (the server required), then
+    dropped."""
+    with fresh_database(prefix) as url:
+        upgrade(Settings(database_url=url, signing_key=TEST_SIGNING_KEY))
+        yield url
 
 
 def drop_database(url: str) -> None:
