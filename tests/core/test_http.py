@@ -390,7 +390,9 @@ def faulty_api(settings: Settings) -> Iterator[TestClient]:
         raise RuntimeError("sqlite:////secret/path.db password=hunter2")
 
     app.add_api_route("/explode", explode, methods=["GET"])
-    with TestClient(app, raise_server_exceptions=False) as client:
+    # TestClient's default (raise_server_exceptions): this exception never reaches it, since
+    # the app's request middleware answers it with the 500 HttpError and logs it.
+    with TestClient(app) as client:
         yield client
 
 
@@ -407,3 +409,18 @@ def test_server_error_reveals_no_internals(faulty_api: TestClient) -> None:
     assert "RuntimeError" not in reply.text
     assert reply.headers["x-request-id"] == "fault-1"
     assert reply.headers["cache-control"] == "no-store"
+
+
+def test_server_error_is_logged_with_its_traceback(
+    faulty_api: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What makes an unexpected exception of the app visible in a failing test's output
+    # (pytest shows the captured log): the client only ever sees the 500.
+    faulty_api.get("/explode", headers={"X-Request-Id": "fault-2"})
+
+    (record,) = [record for record in caplog.records if record.exc_info]
+    assert record.name == "altpay"
+    assert record.getMessage() == "unhandled error"
+    assert record.request_id == "fault-2"  # type: ignore[attr-defined]
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], RuntimeError)

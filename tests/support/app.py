@@ -27,8 +27,13 @@ TEST_SIGNING_KEY = "test-signing-key-that-is-long-enough-0123456789"
 
 @contextmanager
 def app_client(settings: Settings) -> Iterator[TestClient]:
-    """The app on ``settings``, its lifespan running for the block."""
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    """The app on ``settings``, its lifespan running for the block.
+
+    An exception that escapes the app is raised in the test, traceback and all (TestClient's
+    default). One the app answers with its own 500 HttpError (its request middleware) is
+    logged by the app with its traceback, which pytest shows beside the failure.
+    """
+    with TestClient(create_app(settings)) as client:
         yield client
 
 
