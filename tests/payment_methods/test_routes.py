@@ -13,7 +13,7 @@ from altpay.payment_methods import service
 from altpay.payment_methods.schemas import NewPaymentMethod
 from tests.support.app import write_in_app
 from tests.support.customers import TIMESTAMP, new_customer
-from tests.support.errors import assert_http_error
+from tests.support.errors import assert_http_error, assert_insufficient_scope
 from tests.support.tenants import Tenant
 
 UNKNOWN_CUSTOMER = "cus_01jz0000000000000000000000"
@@ -68,8 +68,7 @@ def test_reading_needs_the_read_scope(api: TestClient, writer: Tenant) -> None:
 
     for path in (methods_url(customer_id), f"{methods_url(customer_id)}/{method['id']}"):
         reply = api.get(path, headers=writer.headers)
-        assert_http_error(reply, 403, "forbidden")
-        assert reply.headers["www-authenticate"] == 'Bearer error="insufficient_scope"'
+        assert_insufficient_scope(reply)
 
 
 def test_read_only_token_of_another_account_sees_nothing(

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.customers import TIMESTAMP, new_customer
-from tests.support.errors import assert_http_error
+from tests.support.errors import assert_http_error, assert_insufficient_scope
 from tests.support.tenants import Tenant
 
 UNKNOWN_CUSTOMER = "cus_01jz0000000000000000000000"
@@ -55,8 +55,7 @@ def test_listing_needs_the_read_scope(api: TestClient, tenant: Tenant, writer: T
 def test_creating_needs_the_write_scope(api: TestClient, reader: Tenant) -> None:
     reply = api.post(users_url(UNKNOWN_CUSTOMER), json=NEW_USER, headers=reader.headers)
 
-    assert_http_error(reply, 403, "forbidden")
-    assert reply.headers["www-authenticate"] == 'Bearer error="insufficient_scope"'
+    assert_insufficient_scope(reply)
 
 
 def test_another_accounts_customer_is_not_found(
