@@ -1,49 +1,40 @@
-"""Shared fixtures: a migrated database per test, the app, tenants with real credentials."""
+"""Shared fixtures: a migrated database per test, the app, tenants with real credentials.
+
+The fixtures only wire what ``tests/support`` builds; a test that needs a helper imports it
+from there, never from a conftest.
+"""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
 
-from altpay.app import create_app
-from altpay.auth import service as auth_service
-from altpay.auth.schemas import NewClientOut
-from altpay.auth.tokens import ALL_SCOPES
-from altpay.core.migrate import upgrade
-from altpay.core.runtime import Runtime
+from altpay.auth.tokens import SCOPE_READ, SCOPE_WRITE
 from altpay.core.settings import Settings
 from tests.support import postgres
+from tests.support.app import TEST_SIGNING_KEY, app_client
+from tests.support.sqlite import sqlite_database
+from tests.support.tenants import Tenant, client_of_same_account, create_tenant
 
-T = TypeVar("T")
-TEST_SIGNING_KEY = "test-signing-key-that-is-long-enough-0123456789"
 BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file built by the migrations once; each test gets its own copy."""
-    path = tmp_path_factory.mktemp("template") / "altpay.db"
-    upgrade(Settings(database_url=f"sqlite:///{path}", signing_key=TEST_SIGNING_KEY))
-    return path
+    url = sqlite_database(tmp_path_factory.mktemp("template"))
+    return Path(url.removeprefix("sqlite:///"))
 
 
 @pytest.fixture(scope="session")
 def migrated_postgres() -> Iterator[str]:
     """A PostgreSQL database built by the migrations for this test session, then dropped."""
-    postgres.require_server()
-    url = postgres.create_database()
-    try:
-        upgrade(Settings(database_url=url, signing_key=TEST_SIGNING_KEY))
+    with postgres.migrated_database() as url:
         yield url
-    finally:
-        postgres.drop_database(url)
 
 
 def _fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
@@ -68,79 +59,11 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     )
 
 
-@contextmanager
-def sqlite_client(data_dir: Path) -> Iterator[TestClient]:
-    """The app on a new SQLite database in ``data_dir``, for tests of what needs no data."""
-    settings = Settings(
-        data_dir=data_dir,
-        database_url=f"sqlite:///{data_dir / 'altpay.db'}",
-        signing_key=TEST_SIGNING_KEY,
-        rate_limit=0,
-    )
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        yield client
-
-
 @pytest.fixture
 def api(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    """The app on ``settings``; an exception escaping it fails the test with its traceback."""
+    with app_client(settings) as client:
         yield client
-
-
-@dataclass
-class Tenant:
-    """An account with one API client and a token for it."""
-
-    account_id: str
-    client_id: str
-    client_secret: str
-    token: str
-    scopes: tuple[str, ...]
-    headers: dict[str, str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.headers = {"Authorization": f"Bearer {self.token}"}
-
-
-def run_in_app(api: TestClient, work: Callable[[Runtime], Awaitable[T]]) -> T:
-    """Runs ``work`` on the app's own event loop, with its runtime (database, tokens…)."""
-    runtime: Runtime = api.app.state.runtime  # type: ignore[attr-defined]
-
-    async def call() -> T:
-        return await work(runtime)
-
-    assert api.portal is not None
-    return api.portal.call(call)
-
-
-def create_tenant(
-    api: TestClient, *, scopes: tuple[str, ...] = ALL_SCOPES, name: str = "Acme"
-) -> Tenant:
-    async def work(runtime: Runtime) -> Any:
-        async with runtime.database.transaction() as connection:
-            account = await auth_service.create_account(connection, name)
-            return await auth_service.create_client(
-                connection, account_id=account.id, name=f"{name} client", scopes=" ".join(scopes)
-            )
-
-    return signed_in(api, run_in_app(api, work))
-
-
-def signed_in(api: TestClient, client: NewClientOut) -> Tenant:
-    """The tenant of a freshly created API client, with a token from /oauth/token."""
-    reply = api.post(
-        "/oauth/token",
-        data={"grant_type": "client_credentials"},
-        auth=(client.client_id, client.client_secret),
-    )
-    assert reply.status_code == 200, reply.text
-    return Tenant(
-        account_id=client.account_id,
-        client_id=client.client_id,
-        client_secret=client.client_secret,
-        token=reply.json()["access_token"],
-        scopes=tuple(client.scopes),
-    )
 
 
 @pytest.fixture
@@ -155,9 +78,21 @@ def other_tenant(api: TestClient) -> Tenant:
 
 @pytest.fixture
 def reader(api: TestClient) -> Tenant:
-    return create_tenant(api, scopes=("customers:read",), name="Reader")
+    return create_tenant(api, scopes=(SCOPE_READ,), name="Reader")
 
 
 @pytest.fixture
 def writer(api: TestClient) -> Tenant:
-    return create_tenant(api, scopes=("customers:write",), name="Writer")
+    return create_tenant(api, scopes=(SCOPE_WRITE,), name="Writer")
+
+
+@pytest.fixture
+def tenant_reader(api: TestClient, tenant: Tenant) -> Tenant:
+    """A read-only client of ``tenant``'s own account: it sees the customers it cannot change."""
+    return client_of_same_account(api, tenant, scope=SCOPE_READ)
+
+
+@pytest.fixture
+def tenant_writer(api: TestClient, tenant: Tenant) -> Tenant:
+    """A write-only client of ``tenant``'s own account."""
+    return client_of_same_account(api, tenant, scope=SCOPE_WRITE)

@@ -18,9 +18,9 @@ from altpay.core.db import open_database
 from altpay.core.migrate import alembic_config, current, downgrade, head_revision, upgrade
 from altpay.core.settings import Settings
 from altpay.models import metadata
-from tests.cli.conftest import Cli, altpay_env
-from tests.conftest import TEST_SIGNING_KEY
 from tests.support import postgres
+from tests.support.app import TEST_SIGNING_KEY
+from tests.support.cli import Cli, altpay_env
 
 BACKENDS = ("sqlite", "postgresql")
 VERSION_TABLE = "alembic_version"

@@ -27,9 +27,10 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.cli.conftest import ALTPAY, Cli, altpay_env
-from tests.cli.test_serve import free_port, serving
 from tests.support import postgres
+from tests.support.cli import ALTPAY, Cli, altpay_env
+from tests.support.errors import assert_http_error
+from tests.support.server import Server
 
 BACKENDS = ("sqlite", "postgresql")
 SIGNING_KEY = "race-signing-key-that-is-long-enough-0123456789"
@@ -42,12 +43,20 @@ TIMEOUT = httpx.Timeout(120.0)
 
 
 @dataclass(frozen=True)
-class Server:
+class Arena:
+    """The server the racers meet at (on ``backend``), and the token they all send."""
+
     backend: str
-    base_url: str
-    env: dict[str, str]
+    server: Arena
     headers: dict[str, str]
-    log: Path
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.server.env
 
     def get(self, path: str, **params: Any) -> httpx.Response:
         return httpx.get(self.base_url + path, params=params, headers=self.headers, timeout=TIMEOUT)
@@ -62,7 +71,7 @@ class Server:
         return customer
 
     def assert_healthy_log(self) -> None:
-        text = self.log.read_text()
+        text = self.server.output()
         assert "database is locked" not in text, text
         assert "Traceback" not in text, text
 
@@ -76,7 +85,7 @@ def _cli_ok(cli: Cli, *args: str) -> Any:
 @pytest.fixture(scope="module", params=BACKENDS)
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
+) -> Iterator[Arena]:
     backend: str = request.param
     home = tmp_path_factory.mktemp(f"races-{backend}")
     if backend == "postgresql":
@@ -100,26 +109,22 @@ def server(
         client = _cli_ok(
             cli, "clients", "create", "--account", account["id"], "--name", "racer", "--json"
         )
-        port = free_port()
-        with serving(env, port) as (_, log):
-            base_url = f"http://127.0.0.1:{port}"
+        with Server.start(env) as started:
             token = httpx.post(
-                f"{base_url}/oauth/token",
+                f"{started.base_url}/oauth/token",
                 data={"grant_type": "client_credentials"},
                 auth=(client["client_id"], client["client_secret"]),
                 timeout=TIMEOUT,
             )
             assert token.status_code == 200, token.text
             headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-            yield Server(backend, base_url, env, headers, log)
+            yield Arena(backend, started, headers)
     finally:
         if backend == "postgresql":
             postgres.drop_database(url)
 
 
-async def _post_all(
-    server: Server, path: str, bodies: list[dict[str, Any]]
-) -> list[httpx.Response]:
+async def _post_all(server: Arena, path: str, bodies: list[dict[str, Any]]) -> list[httpx.Response]:
     """Sends every body at once, each on its own connection."""
     limits = httpx.Limits(max_connections=len(bodies), max_keepalive_connections=0)
     async with httpx.AsyncClient(
@@ -140,13 +145,11 @@ def _assert_one_winner(replies: list[httpx.Response], field: str) -> httpx.Respo
     ]
     for reply in replies:
         if reply.status_code == 422:
-            body = reply.json()
-            assert body["code"] == "validation_error", body
-            assert list(body["validation_errors"]) == [field], body
+            assert_http_error(reply, 422, "validation_error", fields=[field])
     return next(reply for reply in replies if reply.status_code == 201)
 
 
-def test_one_customer_per_external_id(server: Server) -> None:
+def test_one_customer_per_external_id(server: Arena) -> None:
     external_id = f"erp-{uuid.uuid4().hex}"
     bodies = [
         {
@@ -184,7 +187,7 @@ def _letter_cases(address: str, count: int) -> list[str]:
     return spellings
 
 
-def test_one_user_per_email_whatever_its_case(server: Server) -> None:
+def test_one_user_per_email_whatever_its_case(server: Arena) -> None:
     customer = server.create_customer()
     path = f"/customers/{customer['id']}/users"
     emails = _letter_cases("jane.racer@race.example", RACERS)
@@ -277,7 +280,7 @@ class SqliteGate:
         self.connection.close()
 
 
-def _gate(server: Server, customer_id: str) -> Gate:
+def _gate(server: Arena, customer_id: str) -> Gate:
     url = server.env["ALTPAY_DATABASE_URL"]
     if server.backend == "postgresql":
         return PostgresGate(url, customer_id)
@@ -340,7 +343,7 @@ async def _open_when_waiting(
     return most_waiting, await patching if patching is not None else []
 
 
-async def _race_default_methods(server: Server, customer_id: str) -> MethodRace:
+async def _race_default_methods(server: Arena, customer_id: str) -> MethodRace:
     """Starts the CLI processes behind a closed gate, opens it once they wait there, and
     meanwhile writes to the same customer through the server."""
     card = ["--type", "card", "--brand", "visa", "--exp-month", "12", "--exp-year", "2030"]
@@ -374,7 +377,7 @@ async def _race_default_methods(server: Server, customer_id: str) -> MethodRace:
     return MethodRace(processes, patches, most_waiting)
 
 
-def test_concurrent_default_payment_methods_leave_exactly_one_default(server: Server) -> None:
+def test_concurrent_default_payment_methods_leave_exactly_one_default(server: Arena) -> None:
     customer_id = server.create_customer()["id"]
 
     race = asyncio.run(_race_default_methods(server, customer_id))

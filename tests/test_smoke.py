@@ -1,6 +1,6 @@
 from fastapi.testclient import TestClient
 
-from tests.conftest import Tenant
+from tests.support.tenants import Tenant
 
 
 def test_create_then_get(api: TestClient, tenant: Tenant) -> None:

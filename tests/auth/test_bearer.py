@@ -7,18 +7,19 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from altpay.app import create_app
-from altpay.auth import service as auth_service
-from altpay.core.runtime import Runtime
-from altpay.core.settings import Settings
-from tests.conftest import TEST_SIGNING_KEY, Tenant, create_tenant, run_in_app
+from tests.support.app import TEST_SIGNING_KEY, issue_token
+from tests.support.errors import (
+    assert_http_error,
+    assert_insufficient_scope,
+    assert_unauthenticated,
+)
+from tests.support.tenants import Tenant, create_tenant, disable_client, new_clients
 
 INVALID_TOKEN = 'Bearer error="invalid_token"'
 # The token key is derived from the configured signing key, as altpay.auth.tokens does.
@@ -26,18 +27,8 @@ TOKEN_KEY = hmac.new(TEST_SIGNING_KEY.encode(), b"altpay:access-token", hashlib.
 OTHER_KEY = b"another-key-of-at-least-32-bytes-long-0123456789"
 
 
-def assert_http_error(reply: Any, status: int, code: str) -> None:
-    assert reply.status_code == status, reply.text
-    body = reply.json()
-    assert set(body) == {"code", "message", "validation_errors"}
-    assert body["code"] == code
-    assert body["validation_errors"] == {}
-    assert isinstance(body["message"], str)
-    assert body["message"]
-
-
 def assert_invalid_token(reply: Any) -> None:
-    assert_http_error(reply, 401, "unauthorized")
+    assert_http_error(reply, 401, "unauthorized", validation_errors={})
     assert reply.headers["www-authenticate"] == INVALID_TOKEN
 
 
@@ -77,8 +68,7 @@ def forge(
 def test_no_authorization_header_is_401_without_error_attribute(api: TestClient) -> None:
     reply = api.get("/customers")
 
-    assert_http_error(reply, 401, "unauthorized")
-    assert reply.headers["www-authenticate"] == "Bearer"
+    assert_unauthenticated(reply)
 
 
 @pytest.mark.parametrize(
@@ -100,14 +90,13 @@ def test_scheme_is_case_insensitive(api: TestClient, tenant: Tenant) -> None:
 def test_token_in_query_string_is_not_accepted(api: TestClient, tenant: Tenant) -> None:
     reply = api.get("/customers", params={"access_token": tenant.token})
 
-    assert_http_error(reply, 401, "unauthorized")
-    assert reply.headers["www-authenticate"] == "Bearer"
+    assert_unauthenticated(reply)
 
 
 def test_token_in_form_body_is_not_accepted(api: TestClient, tenant: Tenant) -> None:
     reply = api.post("/customers", data={"access_token": tenant.token})
 
-    assert_http_error(reply, 401, "unauthorized")
+    assert_http_error(reply, 401, "unauthorized", validation_errors={})
 
 
 # --- tokens that are not ours, or no longer valid -------------------------------------
@@ -242,31 +231,18 @@ def test_token_for_another_client_does_not_reach_its_data(
 # --- revocation -----------------------------------------------------------------------
 
 
-def disable(api: TestClient, client_id: str) -> None:
-    async def work(runtime: Runtime) -> None:
-        async with runtime.database.transaction() as connection:
-            await auth_service.disable_client(connection, client_id)
-
-    run_in_app(api, work)
-
-
 def test_disabled_clients_token_stops_working(
     api: TestClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     assert api.get("/customers", headers=tenant.headers).status_code == 200
 
-    disable(api, tenant.client_id)
+    disable_client(api, tenant.client_id)
 
     assert_invalid_token(api.get("/customers", headers=tenant.headers))
     assert api.get("/customers", headers=other_tenant.headers).status_code == 200
 
 
 # --- scopes ---------------------------------------------------------------------------
-
-
-def assert_insufficient_scope(reply: Any) -> None:
-    assert_http_error(reply, 403, "forbidden")
-    assert reply.headers["www-authenticate"] == 'Bearer error="insufficient_scope"'
 
 
 def test_reading_needs_the_read_scope(api: TestClient, writer: Tenant) -> None:
@@ -292,29 +268,15 @@ def test_each_scope_allows_its_operations(api: TestClient, reader: Tenant, write
 # --- API rate limit -------------------------------------------------------------------
 
 
-@pytest.fixture
-def limited_api(settings: Settings) -> Iterator[TestClient]:
-    limited = settings.model_copy(update={"rate_limit": 1})
-    with TestClient(create_app(limited), raise_server_exceptions=False) as client:
-        yield client
-
-
 def token_for_new_client(api: TestClient, tenant: Tenant) -> str:
     """A second client of the tenant's account, with a token issued without /oauth/token."""
 
-    async def work(runtime: Runtime) -> str:
-        async with runtime.database.transaction() as connection:
-            client = await auth_service.create_client(
-                connection, account_id=tenant.account_id, name="second", scopes="customers:read"
-            )
-        return client.client_id
-
-    client_id = run_in_app(api, work)
-    tokens = api.app.state.auth.tokens  # type: ignore[attr-defined]
-    issued = tokens.issue(
-        client_id=client_id, account_id=tenant.account_id, scopes=("customers:read",)
+    (client,) = new_clients(
+        api, names=["second"], scopes=["customers:read"], account_id=tenant.account_id
     )
-    return str(issued.access_token)
+    return issue_token(
+        api, client_id=client.client_id, account_id=tenant.account_id, scopes=("customers:read",)
+    )
 
 
 def test_api_requests_are_rate_limited_per_client(limited_api: TestClient) -> None:
@@ -326,7 +288,7 @@ def test_api_requests_are_rate_limited_per_client(limited_api: TestClient) -> No
     other_client = limited_api.get("/customers", headers=bearer(second_token))
 
     assert first.status_code == 200, first.text
-    assert_http_error(second, 429, "rate_limited")
+    assert_http_error(second, 429, "rate_limited", validation_errors={})
     assert int(second.headers["retry-after"]) >= 1
     assert second.headers["cache-control"] == "no-store"
     assert other_client.status_code == 200, other_client.text

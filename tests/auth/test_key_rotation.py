@@ -9,7 +9,9 @@ from pydantic import SecretStr
 
 from altpay.app import create_app
 from altpay.core.settings import ConfigurationError, Settings, check_production_ready
-from tests.conftest import TEST_SIGNING_KEY, Tenant
+from tests.support.app import TEST_SIGNING_KEY
+from tests.support.errors import assert_http_error
+from tests.support.tenants import Tenant
 
 NEW_KEY = "a-brand-new-signing-key-of-more-than-32-bytes"
 
@@ -64,8 +66,7 @@ def test_without_the_previous_key_old_tokens_and_cursors_are_refused(
         )
 
     assert old_token.status_code == 401
-    assert old_cursor.status_code == 400
-    assert old_cursor.json()["code"] == "invalid_cursor"
+    assert_http_error(old_cursor, 400, "invalid_cursor")
 
 
 def test_a_weak_previous_key_is_refused(settings: Settings) -> None:

@@ -10,11 +10,7 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from altpay.app import create_app
-from altpay.auth import service as auth_service
-from altpay.core.runtime import Runtime
-from altpay.core.settings import Settings
-from tests.conftest import Tenant, create_tenant, run_in_app
+from tests.support.tenants import Tenant, create_tenant, disable_client
 
 TOKEN_URL = "/oauth/token"
 GRANT = {"grant_type": "client_credentials"}
@@ -34,14 +30,6 @@ def assert_oauth_error(reply: Any, status: int, error: str) -> None:
     assert isinstance(body["error_description"], str)
     assert body["error_description"]
     assert reply.headers["cache-control"] == "no-store"
-
-
-def disable(api: TestClient, client_id: str) -> None:
-    async def work(runtime: Runtime) -> None:
-        async with runtime.database.transaction() as connection:
-            await auth_service.disable_client(connection, client_id)
-
-    run_in_app(api, work)
 
 
 # --- success ---------------------------------------------------------------------------
@@ -346,7 +334,7 @@ def test_wrong_secret_with_form_is_invalid_client(api: TestClient, tenant: Tenan
 def test_unknown_wrong_and_disabled_clients_are_indistinguishable(
     api: TestClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
-    disable(api, other_tenant.client_id)
+    disable_client(api, other_tenant.client_id)
 
     replies = [
         api.post(TOKEN_URL, data=GRANT, auth=("cli_nobody", "sk_nothing")),
@@ -360,7 +348,7 @@ def test_unknown_wrong_and_disabled_clients_are_indistinguishable(
 
 
 def test_disabled_client_is_invalid_client(api: TestClient, tenant: Tenant) -> None:
-    disable(api, tenant.client_id)
+    disable_client(api, tenant.client_id)
 
     reply = api.post(TOKEN_URL, data=GRANT, auth=(tenant.client_id, tenant.client_secret))
 
@@ -449,13 +437,6 @@ def test_scope_the_client_lacks_is_invalid_scope(api: TestClient, reader: Tenant
 
 
 # --- rate limiting --------------------------------------------------------------------
-
-
-@pytest.fixture
-def limited_api(settings: Settings) -> Iterator[TestClient]:
-    limited = settings.model_copy(update={"rate_limit": 1})
-    with TestClient(create_app(limited), raise_server_exceptions=False) as client:
-        yield client
 
 
 def test_token_requests_are_rate_limited(limited_api: TestClient) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
 
 CLIENT_ID = re.compile(r"cli_[0-9a-z]{26}")
 

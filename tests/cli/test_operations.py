@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from altpay.app import create_app
 from altpay.core.migrate import head_revision
 from altpay.core.settings import Settings
-from tests.cli.conftest import Cli
+from tests.support.cli import Cli
 
 
 def test_db_upgrade_downgrade_and_current(cli: Cli) -> None:

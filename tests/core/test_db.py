@@ -12,8 +12,8 @@ from sqlalchemy import bindparam, func, select
 from altpay.core.db import ReadQuery, StatementTimeout, open_database, reading
 from altpay.core.db.postgresql import READ_POOL, TRANSACTIONS_POOL
 from altpay.core.settings import Settings
-from tests.conftest import TEST_SIGNING_KEY
 from tests.support import postgres
+from tests.support.app import TEST_SIGNING_KEY
 
 BACKEND_PID = ReadQuery(select(func.pg_backend_pid().label("pid")))
 SLEEP = ReadQuery(select(func.pg_sleep(bindparam("seconds")).label("slept")))

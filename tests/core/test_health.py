@@ -12,9 +12,8 @@ from altpay.app import create_app
 from altpay.core.db import open_database
 from altpay.core.migrate import head_revision
 from altpay.core.settings import Settings
-from tests.conftest import TEST_SIGNING_KEY
-
-UNAVAILABLE_KEYS = {"code", "message", "validation_errors"}
+from tests.support.app import TEST_SIGNING_KEY
+from tests.support.errors import assert_http_error
 
 
 def test_healthz_answers_without_credentials(api: TestClient) -> None:
@@ -40,9 +39,7 @@ def test_readyz_is_unavailable_on_an_unmigrated_database(tmp_path: Path) -> None
     with TestClient(create_app(settings)) as api:
         reply = api.get("/readyz")
 
-    assert reply.status_code == 503
-    assert reply.json()["code"] == "unavailable"
-    assert set(reply.json()) == UNAVAILABLE_KEYS
+    assert_http_error(reply, 503, "unavailable")
 
 
 def set_revision(settings: Settings, revision: str) -> None:
@@ -69,5 +66,4 @@ def test_readyz_is_unavailable_behind_the_expected_revision(settings: Settings) 
     finally:
         set_revision(settings, head_revision())
 
-    assert reply.status_code == 503
-    assert reply.json()["code"] == "unavailable"
+    assert_http_error(reply, 503, "unavailable")

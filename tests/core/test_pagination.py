@@ -9,13 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Tenant
-from tests.customers.conftest import (
-    UNKNOWN_CUSTOMER_ID,
-    archive_customer,
-    assert_error,
-    create_customer,
-)
+from tests.support.customers import UNKNOWN_CUSTOMER_ID, archive_customer, create_customer
+from tests.support.errors import assert_http_error
+from tests.support.tenants import Tenant
 
 COUNT = 24
 Page = dict[str, Any]
@@ -497,7 +493,7 @@ def list_reply(api: TestClient, tenant: Tenant, path: str = "/customers", **para
 def test_bad_limit_is_a_bad_request(api: TestClient, tenant: Tenant) -> None:
     for limit in ["0", "101", "-1", "abc", "1.5", "", "99999999999999999999999"]:
         reply = list_reply(api, tenant, limit=limit)
-        assert_error(reply, status=400, code="invalid_parameter", fields={"limit"}, case=limit)
+        assert_http_error(reply, status=400, code="invalid_parameter", fields={"limit"}, case=limit)
 
 
 def test_limit_bounds_are_accepted(api: TestClient, tenant: Tenant) -> None:
@@ -515,7 +511,7 @@ def test_after_with_before_is_a_bad_request(
 
     reply = list_reply(api, tenant, after=page["end_cursor"], before=page["start_cursor"])
 
-    body = assert_error(reply, status=400, code="invalid_parameter")
+    body = assert_http_error(reply, status=400, code="invalid_parameter")
     assert body["validation_errors"]
     assert set(body["validation_errors"]) <= {"after", "before"}
 
@@ -565,7 +561,7 @@ def test_garbage_and_altered_cursors_are_invalid(
     garbage = list_reply(api, tenant, **{direction: "abc"})
     for bad in bad_cursors:
         reply = list_reply(api, tenant, **{direction: bad})
-        assert_error(reply, status=400, code="invalid_cursor")
+        assert_http_error(reply, status=400, code="invalid_cursor")
         assert reply.json() == garbage.json(), bad
 
 
@@ -580,7 +576,7 @@ def test_another_accounts_cursor_is_invalid_like_garbage(
 
     reply = list_reply(api, tenant, **{direction: theirs["end_cursor"]})
 
-    assert_error(reply, status=400, code="invalid_cursor")
+    assert_http_error(reply, status=400, code="invalid_cursor")
     assert reply.json() == list_reply(api, tenant, **{direction: "abc"}).json()
 
 
@@ -594,7 +590,7 @@ def test_created_at_start_after_end_is_a_bad_request(
         created_at_end=small[4]["created_at"],
     )
 
-    assert_error(reply, status=400, code="invalid_parameter", fields={"created_at_start"})
+    assert_http_error(reply, status=400, code="invalid_parameter", fields={"created_at_start"})
 
 
 BAD_TIMESTAMPS = [
@@ -619,7 +615,7 @@ def test_bad_timestamp_is_a_bad_request_naming_the_parameter(
     for value in BAD_TIMESTAMPS:
         for name in ("created_at_start", "created_at_end"):
             reply = list_reply(api, tenant, **{name: value})
-            assert_error(
+            assert_http_error(
                 reply, status=400, code="invalid_parameter", fields={name}, case=(name, value)
             )
 
@@ -627,7 +623,7 @@ def test_bad_timestamp_is_a_bad_request_naming_the_parameter(
 def test_company_name_over_255_characters_is_a_bad_request(api: TestClient, tenant: Tenant) -> None:
     reply = list_reply(api, tenant, company_name="n" * 256)
 
-    assert_error(reply, status=400, code="invalid_parameter", fields={"company_name"})
+    assert_http_error(reply, status=400, code="invalid_parameter", fields={"company_name"})
 
 
 # The same machinery on a customer's users
@@ -701,7 +697,7 @@ def test_users_list_rejects_a_bad_limit(
 
     reply = list_reply(api, tenant, f"/customers/{customer_id}/users", limit="101")
 
-    assert_error(reply, status=400, code="invalid_parameter", fields={"limit"})
+    assert_http_error(reply, status=400, code="invalid_parameter", fields={"limit"})
 
 
 def test_cursors_are_bound_to_their_list(
@@ -722,7 +718,7 @@ def test_cursors_are_bound_to_their_list(
     for path, cursor in mixed_up:
         for direction in ("after", "before"):
             reply = list_reply(api, tenant, path, **{direction: cursor})
-            assert_error(reply, status=400, code="invalid_cursor")
+            assert_http_error(reply, status=400, code="invalid_cursor")
             assert reply.json() == list_reply(api, tenant, path, **{direction: "abc"}).json()
     # The cursor itself is fine on its own list.
     assert get_page(api, tenant, users_path, after=users_cursor)["has_previous_page"] is True
@@ -739,7 +735,7 @@ def test_another_accounts_users_cursor_is_invalid(
 
     reply = list_reply(api, tenant, f"/customers/{mine}/users", after=their_cursor)
 
-    assert_error(reply, status=400, code="invalid_cursor")
+    assert_http_error(reply, status=400, code="invalid_cursor")
 
 
 def test_users_of_another_accounts_customer_are_not_found(
@@ -751,5 +747,5 @@ def test_users_of_another_accounts_customer_are_not_found(
     reply = list_reply(api, tenant, f"/customers/{theirs}/users")
     unknown = list_reply(api, tenant, f"/customers/{UNKNOWN_CUSTOMER_ID}/users")
 
-    assert_error(reply, status=404, code="not_found", fields=set())
+    assert_http_error(reply, status=404, code="not_found", fields=set())
     assert reply.json() == unknown.json()

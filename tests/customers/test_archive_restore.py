@@ -8,20 +8,22 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Tenant
-from tests.customers.conftest import (
+from tests.support.customers import (
     CUSTOMER_FIELDS,
     MALFORMED_CUSTOMER_IDS,
     TIMESTAMP,
     UNKNOWN_CUSTOMER_ID,
     all_customers,
     archive_customer,
-    assert_error,
-    assert_insufficient_scope,
-    assert_unauthenticated,
     create_customer,
     get_customer,
 )
+from tests.support.errors import (
+    assert_http_error,
+    assert_insufficient_scope,
+    assert_unauthenticated,
+)
+from tests.support.tenants import Tenant
 
 
 def archive(api: TestClient, tenant: Tenant, customer_id: str) -> Any:
@@ -90,7 +92,7 @@ def test_archive_again_is_refused_and_keeps_the_first_archive_time(
 ) -> None:
     reply = archive(api, tenant, archived["id"])
 
-    assert_error(reply, status=400, code="customer_already_archived", fields=set())
+    assert_http_error(reply, status=400, code="customer_already_archived", fields=set())
     assert get_customer(api, tenant, customer_id=archived["id"]) == archived
 
 
@@ -117,7 +119,7 @@ def test_archive_another_accounts_customer_is_not_found_like_an_unknown_id(
     reply = archive(api, tenant, theirs["id"])
     unknown = archive(api, tenant, UNKNOWN_CUSTOMER_ID)
 
-    assert_error(reply, status=404, code="not_found", fields=set())
+    assert_http_error(reply, status=404, code="not_found", fields=set())
     assert reply.json() == unknown.json()
     assert get_customer(api, other_tenant, customer_id=theirs["id"]) == theirs
 
@@ -131,14 +133,14 @@ def test_archive_another_accounts_archived_customer_is_not_found(
     reply = archive(api, tenant, theirs["id"])
 
     assert reply.json() == archive(api, tenant, UNKNOWN_CUSTOMER_ID).json()
-    assert_error(reply, status=404, code="not_found")
+    assert_http_error(reply, status=404, code="not_found")
 
 
 def test_archive_malformed_id_is_not_found(api: TestClient, tenant: Tenant) -> None:
     unknown = archive(api, tenant, UNKNOWN_CUSTOMER_ID)
     for customer_id in MALFORMED_CUSTOMER_IDS:
         reply = archive(api, tenant, customer_id)
-        assert_error(reply, status=404, code="not_found", fields=set())
+        assert_http_error(reply, status=404, code="not_found", fields=set())
         assert reply.json() == unknown.json(), customer_id
 
 
@@ -151,7 +153,7 @@ def test_archived_customer_cannot_be_given_users(
         headers=tenant.headers,
     )
 
-    assert_error(reply, status=400, code="customer_archived", fields=set())
+    assert_http_error(reply, status=400, code="customer_archived", fields=set())
 
 
 def test_archived_customer_keeps_its_external_id(
@@ -163,7 +165,7 @@ def test_archived_customer_keeps_its_external_id(
         headers=tenant.headers,
     )
 
-    assert_error(reply, status=422, code="validation_error", fields={"external_id"})
+    assert_http_error(reply, status=422, code="validation_error", fields={"external_id"})
 
 
 # restoreCustomer
@@ -186,7 +188,7 @@ def test_restore_active_customer_is_refused(
 ) -> None:
     reply = restore(api, tenant, customer["id"])
 
-    assert_error(reply, status=400, code="customer_not_archived", fields=set())
+    assert_http_error(reply, status=400, code="customer_not_archived", fields=set())
     assert get_customer(api, tenant, customer_id=customer["id"]) == customer
 
 
@@ -200,7 +202,9 @@ def test_archive_restore_archive_again(
     assert again == {**customer, "archived_at": again["archived_at"]}
     assert parse(again["archived_at"]) >= parse(archived["archived_at"])
     assert restore(api, tenant, customer["id"]).json() == customer
-    assert_error(restore(api, tenant, customer["id"]), status=400, code="customer_not_archived")
+    assert_http_error(
+        restore(api, tenant, customer["id"]), status=400, code="customer_not_archived"
+    )
 
 
 def test_restore_anonymous_is_unauthorized(
@@ -227,7 +231,7 @@ def test_restore_another_accounts_customer_is_not_found_like_an_unknown_id(
     reply = restore(api, tenant, theirs["id"])
     unknown = restore(api, tenant, UNKNOWN_CUSTOMER_ID)
 
-    assert_error(reply, status=404, code="not_found", fields=set())
+    assert_http_error(reply, status=404, code="not_found", fields=set())
     assert reply.json() == unknown.json()
     assert get_customer(api, other_tenant, customer_id=theirs["id"]) == theirs_archived
 
@@ -239,7 +243,7 @@ def test_restore_another_accounts_active_customer_is_not_found(
 
     reply = restore(api, tenant, theirs["id"])
 
-    assert_error(reply, status=404, code="not_found", fields=set())
+    assert_http_error(reply, status=404, code="not_found", fields=set())
     assert reply.json() == restore(api, tenant, UNKNOWN_CUSTOMER_ID).json()
 
 
@@ -247,7 +251,7 @@ def test_restore_malformed_id_is_not_found(api: TestClient, tenant: Tenant) -> N
     unknown = restore(api, tenant, UNKNOWN_CUSTOMER_ID)
     for customer_id in MALFORMED_CUSTOMER_IDS:
         reply = restore(api, tenant, customer_id)
-        assert_error(reply, status=404, code="not_found", fields=set())
+        assert_http_error(reply, status=404, code="not_found", fields=set())
         assert reply.json() == unknown.json(), customer_id
 
 

@@ -8,21 +8,23 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Tenant
-from tests.customers.conftest import (
+from tests.support.customers import (
     CUSTOMER_FIELDS,
     CUSTOMER_ID,
     TIMESTAMP,
     UNKNOWN_CUSTOMER_ID,
     all_customers,
     archive_customer,
-    assert_error,
-    assert_insufficient_scope,
-    assert_unauthenticated,
     create_customer,
     get_customer,
     send_raw_json,
 )
+from tests.support.errors import (
+    assert_http_error,
+    assert_insufficient_scope,
+    assert_unauthenticated,
+)
+from tests.support.tenants import Tenant
 
 VALID = {"name": "Acme Corp", "email": "billing@acme.com"}
 OPTIONAL_TEXT_FIELDS = ["legal_name", "external_id", "street_address", "sub_premise", "city"]
@@ -47,7 +49,7 @@ def assert_each_rejected(
     before = all_customers(api, tenant)
     for body, fields in cases:
         reply = post(api, tenant, body)
-        assert_error(reply, status=422, code="validation_error", fields=fields, case=body)
+        assert_http_error(reply, status=422, code="validation_error", fields=fields, case=body)
     assert all_customers(api, tenant) == before
 
 
@@ -139,7 +141,7 @@ def test_anonymous_is_unauthorized_and_creates_nothing(api: TestClient, tenant: 
 def test_malformed_token_is_unauthorized(api: TestClient, tenant: Tenant) -> None:
     reply = api.post("/customers", json=VALID, headers={"Authorization": "Bearer not-a-token"})
 
-    assert_error(reply, status=401, code="unauthorized", fields=set())
+    assert_http_error(reply, status=401, code="unauthorized", fields=set())
     assert reply.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
     assert all_customers(api, tenant) == []
 
@@ -166,7 +168,7 @@ def test_created_customer_belongs_to_its_account_only(
 
     assert all_customers(api, other_tenant) == []
     reply = api.get(f"/customers/{customer['id']}", headers=other_tenant.headers)
-    assert_error(reply, status=404, code="not_found", fields=set())
+    assert_http_error(reply, status=404, code="not_found", fields=set())
 
 
 def test_name_and_email_are_required(api: TestClient, tenant: Tenant) -> None:
@@ -309,7 +311,7 @@ def test_control_characters_and_lone_surrogates_are_invalid(
 
     reply = send_raw_json(api, tenant, method="POST", path="/customers", content=raw)
 
-    assert_error(reply, status=422, code="validation_error", fields={field})
+    assert_http_error(reply, status=422, code="validation_error", fields={field})
     assert all_customers(api, tenant) == []
 
 
@@ -365,7 +367,7 @@ def test_field_errors_are_reported_together(api: TestClient, tenant: Tenant) -> 
 def test_body_that_is_not_a_json_object_is_a_bad_request(api: TestClient, tenant: Tenant) -> None:
     for content in ["{", '{"name": "Acme",}', "[]", '"Acme"', "null", ""]:
         reply = send_raw_json(api, tenant, method="POST", path="/customers", content=content)
-        assert_error(reply, status=400, code="invalid_json", case=content)
+        assert_http_error(reply, status=400, code="invalid_json", case=content)
 
     assert all_customers(api, tenant) == []
 
@@ -373,7 +375,7 @@ def test_body_that_is_not_a_json_object_is_a_bad_request(api: TestClient, tenant
 def test_body_that_is_not_json_is_unsupported(api: TestClient, tenant: Tenant) -> None:
     reply = api.post("/customers", data={"name": "Acme"}, headers=tenant.headers)
 
-    assert_error(reply, status=415, code="unsupported_media_type")
+    assert_http_error(reply, status=415, code="unsupported_media_type")
     assert all_customers(api, tenant) == []
 
 

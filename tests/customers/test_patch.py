@@ -7,19 +7,21 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Tenant
-from tests.customers.conftest import (
+from tests.support.customers import (
     MALFORMED_CUSTOMER_IDS,
     UNKNOWN_CUSTOMER_ID,
     all_customers,
     archive_customer,
-    assert_error,
-    assert_insufficient_scope,
-    assert_unauthenticated,
     create_customer,
     get_customer,
     send_raw_json,
 )
+from tests.support.errors import (
+    assert_http_error,
+    assert_insufficient_scope,
+    assert_unauthenticated,
+)
+from tests.support.tenants import Tenant
 
 FULL = {
     "name": "Acme Corp",
@@ -65,7 +67,7 @@ def assert_each_rejected(
     before = all_customers(api, tenant)
     for body, fields in cases:
         reply = patch(api, tenant, customer_id, body)
-        assert_error(reply, status=422, code="validation_error", fields=fields, case=body)
+        assert_http_error(reply, status=422, code="validation_error", fields=fields, case=body)
     assert all_customers(api, tenant) == before
 
 
@@ -231,7 +233,7 @@ def test_control_characters_and_lone_surrogates_are_rejected(
             path=f"/customers/{customer['id']}",
             content=f'{{"{field}": "a{escape}b"}}',
         )
-        assert_error(reply, status=422, code="validation_error", fields={field}, case=escape)
+        assert_http_error(reply, status=422, code="validation_error", fields={field}, case=escape)
     assert all_customers(api, tenant) == before
 
 
@@ -242,7 +244,7 @@ def test_body_that_is_not_a_json_object_is_a_bad_request(
         reply = send_raw_json(
             api, tenant, method="PATCH", path=f"/customers/{customer['id']}", content=content
         )
-        assert_error(reply, status=400, code="invalid_json", case=content)
+        assert_http_error(reply, status=400, code="invalid_json", case=content)
 
     assert get_customer(api, tenant, customer_id=customer["id"]) == customer
 
@@ -376,7 +378,7 @@ def test_patch_another_accounts_customer_is_not_found_like_an_unknown_id(
     reply = patch(api, tenant, theirs["id"], {"name": "Mine now"})
     unknown = patch(api, tenant, UNKNOWN_CUSTOMER_ID, {"name": "Mine now"})
 
-    assert_error(reply, status=404, code="not_found", fields=set())
+    assert_http_error(reply, status=404, code="not_found", fields=set())
     assert reply.json() == unknown.json()
     assert unknown.status_code == 404
     assert get_customer(api, other_tenant, customer_id=theirs["id"]) == theirs
@@ -386,7 +388,7 @@ def test_patch_malformed_id_is_not_found(api: TestClient, tenant: Tenant) -> Non
     unknown = patch(api, tenant, UNKNOWN_CUSTOMER_ID, {"name": "Nope"})
     for customer_id in MALFORMED_CUSTOMER_IDS:
         reply = patch(api, tenant, customer_id, {"name": "Nope"})
-        assert_error(reply, status=404, code="not_found", fields=set())
+        assert_http_error(reply, status=404, code="not_found", fields=set())
         assert reply.json() == unknown.json(), customer_id
 
 
@@ -397,7 +399,7 @@ def test_patch_archived_customer_is_refused(
 
     reply = patch(api, tenant, customer["id"], {"name": "Revived"})
 
-    assert_error(reply, status=400, code="customer_archived", fields=set())
+    assert_http_error(reply, status=400, code="customer_archived", fields=set())
     assert get_customer(api, tenant, customer_id=customer["id"]) == archived
 
 
@@ -408,7 +410,7 @@ def test_archived_customer_with_a_bad_address_merge_is_still_archived_first(
 
     reply = patch(api, tenant, customer["id"], {"state": "ZZ"})
 
-    assert_error(reply, status=400, code="customer_archived")
+    assert_http_error(reply, status=400, code="customer_archived")
 
 
 def test_bad_body_to_an_archived_customer_is_invalid_before_archived(
@@ -429,7 +431,7 @@ def test_bad_body_to_an_unknown_customer_is_invalid_before_not_found(
 ) -> None:
     for customer_id in [UNKNOWN_CUSTOMER_ID, "nope"]:
         reply = patch(api, tenant, customer_id, {"name": None, "external_id": "x"})
-        assert_error(
+        assert_http_error(
             reply,
             status=422,
             code="validation_error",
@@ -446,7 +448,7 @@ def test_bad_body_to_another_accounts_customer_is_invalid_like_an_unknown_one(
     reply = patch(api, tenant, theirs["id"], {"email": "x@acme.com"})
     unknown = patch(api, tenant, UNKNOWN_CUSTOMER_ID, {"email": "x@acme.com"})
 
-    assert_error(reply, status=422, code="validation_error", fields={"email"})
+    assert_http_error(reply, status=422, code="validation_error", fields={"email"})
     assert reply.json() == unknown.json()
 
 

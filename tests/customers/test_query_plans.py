@@ -38,8 +38,8 @@ from bench.data import (
     load_postgresql,
     populate,
 )
-from tests.conftest import TEST_SIGNING_KEY
 from tests.support import postgres
+from tests.support.app import TEST_SIGNING_KEY
 
 CUSTOMERS = 200_000
 ARCHIVED_EVERY = 97

@@ -7,17 +7,19 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Tenant
-from tests.customers.conftest import (
+from tests.support.customers import (
     CUSTOMER_FIELDS,
     MALFORMED_CUSTOMER_IDS,
     UNKNOWN_CUSTOMER_ID,
     archive_customer,
-    assert_error,
-    assert_insufficient_scope,
-    assert_unauthenticated,
     create_customer,
 )
+from tests.support.errors import (
+    assert_http_error,
+    assert_insufficient_scope,
+    assert_unauthenticated,
+)
+from tests.support.tenants import Tenant
 
 EMPTY_PAGE = {
     "data": [],
@@ -80,7 +82,7 @@ def test_get_with_an_unknown_scheme_is_unauthorized(api: TestClient, tenant: Ten
         headers={"Authorization": f"Basic {tenant.token}"},
     )
 
-    assert_error(reply, status=401, code="unauthorized", fields=set())
+    assert_http_error(reply, status=401, code="unauthorized", fields=set())
 
 
 def test_get_without_read_scope_is_forbidden(api: TestClient, writer: Tenant) -> None:
@@ -108,7 +110,7 @@ def test_get_another_accounts_customer_is_not_found_like_an_unknown_id(
     reply = api.get(f"/customers/{theirs['id']}", headers=tenant.headers)
     unknown = api.get(f"/customers/{UNKNOWN_CUSTOMER_ID}", headers=tenant.headers)
 
-    assert_error(reply, status=404, code="not_found", fields=set())
+    assert_http_error(reply, status=404, code="not_found", fields=set())
     assert reply.json() == unknown.json()
     assert unknown.status_code == 404
 
@@ -117,7 +119,7 @@ def test_get_malformed_id_is_not_found(api: TestClient, tenant: Tenant) -> None:
     unknown = api.get(f"/customers/{UNKNOWN_CUSTOMER_ID}", headers=tenant.headers)
     for customer_id in MALFORMED_CUSTOMER_IDS:
         reply = api.get(f"/customers/{customer_id}", headers=tenant.headers)
-        assert_error(reply, status=404, code="not_found", fields=set())
+        assert_http_error(reply, status=404, code="not_found", fields=set())
         assert reply.json() == unknown.json(), customer_id
 
 
@@ -204,7 +206,7 @@ def test_list_with_a_bad_include_archived_is_a_bad_request(
 ) -> None:
     reply = api.get("/customers", params={"include_archived": value}, headers=tenant.headers)
 
-    assert_error(reply, status=400, code="invalid_parameter", fields={"include_archived"})
+    assert_http_error(reply, status=400, code="invalid_parameter", fields={"include_archived"})
 
 
 def test_list_reflects_a_patch(api: TestClient, tenant: Tenant) -> None:
@@ -222,6 +224,4 @@ def test_company_name_with_a_control_character_is_a_bad_parameter(
 ) -> None:
     reply = api.get("/customers", params={"company_name": "ac\x00me"}, headers=tenant.headers)
 
-    assert reply.status_code == 400
-    assert reply.json()["code"] == "invalid_parameter"
-    assert list(reply.json()["validation_errors"]) == ["company_name"]
+    assert_http_error(reply, 400, "invalid_parameter", fields=["company_name"])

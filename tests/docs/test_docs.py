@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import sqlite_client
-
-HTTP_ERROR_KEYS = {"code", "message", "validation_errors"}
+from tests.support.app import sqlite_client
+from tests.support.errors import assert_http_error
 
 
 @pytest.fixture
@@ -89,9 +88,7 @@ def test_oauth2_redirect_page_is_served(app_client: TestClient) -> None:
 def test_anything_else_is_still_a_404_http_error(app_client: TestClient, path: str) -> None:
     reply = app_client.get(path)
 
-    assert reply.status_code == 404
-    assert set(reply.json()) == HTTP_ERROR_KEYS
-    assert reply.json()["code"] == "not_found"
+    assert_http_error(reply, 404, "not_found")
 
 
 def test_docs_are_not_operations_of_the_api(app_client: TestClient) -> None:
@@ -103,6 +100,5 @@ def test_docs_are_not_operations_of_the_api(app_client: TestClient) -> None:
 def test_other_methods_on_the_docs_are_a_405_http_error(app_client: TestClient) -> None:
     reply = app_client.post("/docs")
 
-    assert reply.status_code == 405
+    assert_http_error(reply, 405, "method_not_allowed")
     assert reply.headers["allow"] == "GET"
-    assert set(reply.json()) == HTTP_ERROR_KEYS

@@ -22,8 +22,8 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.cli.conftest import altpay_env
-from tests.cli.test_serve import free_port, printed_credentials, serving
+from tests.support.cli import altpay_env
+from tests.support.server import Server, printed_credentials
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -68,10 +68,9 @@ def browser() -> Iterator[Browser]:
 def server(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
     """A real ``altpay serve`` on SQLite: its base URL and the sandbox credentials it printed."""
     env = {**altpay_env(tmp_path / "data"), "ALTPAY_RATE_LIMIT": "0"}
-    port = free_port()
-    with serving(env, port) as (_, log):
-        client_id, secret = printed_credentials(log)
-        yield f"http://127.0.0.1:{port}", client_id, secret
+    with Server.start(env) as started:
+        client_id, secret = printed_credentials(started)
+        yield started.base_url, client_id, secret
 
 
 def operations_of(spec: dict[str, Any]) -> set[tuple[str, str]]:

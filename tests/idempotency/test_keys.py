@@ -9,11 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from altpay.core.runtime import Runtime
+from altpay.core.db import SqlConnection
 from altpay.core.timestamps import utc_now
 from altpay.idempotency import repository
 from altpay.idempotency.models import idempotency_keys
-from tests.conftest import Tenant, run_in_app
+from tests.support.app import write_in_app
+from tests.support.errors import assert_http_error
+from tests.support.tenants import Tenant
 
 CUSTOMER = {"name": "Acme", "email": "billing@acme.example"}
 USER = {"email": "ana@acme.example", "first_name": "Ana", "last_name": "Lopez"}
@@ -63,8 +65,7 @@ def test_the_same_key_with_another_body_is_refused(api: TestClient, tenant: Tena
     api.post("/customers", json=CUSTOMER, headers=keyed(tenant, "k-1"))
     other = api.post("/customers", json={**CUSTOMER, "name": "Other"}, headers=keyed(tenant, "k-1"))
 
-    assert other.status_code == 422
-    assert other.json()["code"] == "idempotency_key_reused"
+    assert_http_error(other, 422, "idempotency_key_reused")
     assert len(customers_of(api, tenant)) == 1
 
 
@@ -74,16 +75,14 @@ def test_the_same_key_on_another_path_is_refused(api: TestClient, tenant: Tenant
         f"/customers/{created['id']}/users", json=CUSTOMER, headers=keyed(tenant, "k-1")
     )
 
-    assert other.status_code == 422
-    assert other.json()["code"] == "idempotency_key_reused"
+    assert_http_error(other, 422, "idempotency_key_reused")
 
 
 def test_a_failed_validation_is_not_stored(api: TestClient, tenant: Tenant) -> None:
     invalid = api.post("/customers", json={"name": "Acme"}, headers=keyed(tenant, "k-1"))
     valid = api.post("/customers", json=CUSTOMER, headers=keyed(tenant, "k-1"))
 
-    assert invalid.status_code == 422
-    assert invalid.json()["code"] == "validation_error"
+    assert_http_error(invalid, 422, "validation_error")
     assert valid.status_code == 201
     assert "Idempotent-Replayed" not in valid.headers
 
@@ -132,8 +131,7 @@ def test_a_restore_is_replayed_not_refused(api: TestClient, tenant: Tenant) -> N
     assert first.status_code == 200
     assert retry.status_code == 200
     assert retry.json() == first.json()
-    assert unkeyed.status_code == 400
-    assert unkeyed.json()["code"] == "customer_not_archived"
+    assert_http_error(unkeyed, 400, "customer_not_archived")
 
 
 def test_a_state_error_is_stored(api: TestClient, tenant: Tenant) -> None:
@@ -145,8 +143,7 @@ def test_a_state_error_is_stored(api: TestClient, tenant: Tenant) -> None:
     api.post(f"/customers/{customer['id']}/restore", headers=tenant.headers)
     retry = api.post(path, json=USER, headers=keyed(tenant, "u-1"))
 
-    assert refused.status_code == 400
-    assert refused.json()["code"] == "customer_archived"
+    assert_http_error(refused, 400, "customer_archived")
     assert retry.status_code == 400
     assert retry.json() == refused.json()
     assert retry.headers["Idempotent-Replayed"] == "true"
@@ -168,9 +165,7 @@ def test_a_malformed_key_is_refused(api: TestClient, tenant: Tenant, key: bytes)
     headers: dict[str, str | bytes] = {**tenant.headers, "Idempotency-Key": key}
     reply = api.post("/customers", json=CUSTOMER, headers=headers)
 
-    assert reply.status_code == 400
-    assert reply.json()["code"] == "invalid_parameter"
-    assert list(reply.json()["validation_errors"]) == ["Idempotency-Key"]
+    assert_http_error(reply, 400, "invalid_parameter", fields=["Idempotency-Key"])
     assert customers_of(api, tenant) == []
 
 
@@ -183,11 +178,10 @@ def test_the_longest_key_is_accepted(api: TestClient, tenant: Tenant) -> None:
 def claim_directly(api: TestClient, tenant: Tenant, key: str, age: timedelta) -> None:
     """A claim as a request still running (or one that died) leaves it."""
 
-    async def work(runtime: Runtime) -> None:
-        async with runtime.database.transaction() as connection:
-            await repository.claim(connection, tenant.account_id, key, "f" * 64, utc_now() - age)
+    async def work(connection: SqlConnection) -> None:
+        await repository.claim(connection, tenant.account_id, key, "f" * 64, utc_now() - age)
 
-    run_in_app(api, work)
+    write_in_app(api, work)
 
 
 def test_a_key_whose_first_request_is_running_is_in_use(api: TestClient, tenant: Tenant) -> None:
@@ -195,8 +189,7 @@ def test_a_key_whose_first_request_is_running_is_in_use(api: TestClient, tenant:
 
     reply = api.post("/customers", json=CUSTOMER, headers=keyed(tenant, "busy"))
 
-    assert reply.status_code == 409
-    assert reply.json()["code"] == "idempotency_key_in_use"
+    assert_http_error(reply, 409, "idempotency_key_in_use")
     assert customers_of(api, tenant) == []
 
 
@@ -211,13 +204,12 @@ def test_a_key_abandoned_by_a_dead_request_is_taken_over(api: TestClient, tenant
 def test_keys_expire_after_a_day(api: TestClient, tenant: Tenant) -> None:
     api.post("/customers", json=CUSTOMER, headers=keyed(tenant, "old"))
 
-    async def age_keys(runtime: Runtime) -> None:
-        async with runtime.database.transaction() as connection:
-            await connection.execute(
-                update(idempotency_keys).values(created_at=utc_now() - timedelta(hours=25))
-            )
+    async def age_keys(connection: SqlConnection) -> None:
+        await connection.execute(
+            update(idempotency_keys).values(created_at=utc_now() - timedelta(hours=25))
+        )
 
-    run_in_app(api, age_keys)
+    write_in_app(api, age_keys)
     again = api.post("/customers", json={**CUSTOMER, "name": "Later"}, headers=keyed(tenant, "old"))
 
     assert again.status_code == 201

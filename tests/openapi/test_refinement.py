@@ -15,7 +15,7 @@ from altpay.customers.schemas import CreateCustomerInput, PatchCustomerRequest
 from altpay.openapi.components import ERROR_CODES
 from altpay.openapi.document import vendor_document
 from altpay.users.schemas import CreateCustomerUserInput
-from tests.conftest import sqlite_client
+from tests.support.app import sqlite_client
 
 METHODS = ("get", "put", "post", "delete", "patch")
 VENDOR = vendor_document()

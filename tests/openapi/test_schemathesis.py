@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Cli, altpay_env
-from tests.cli.test_serve import free_port, serving
 from tests.support import postgres
+from tests.support.cli import Cli, altpay_env
+from tests.support.server import Server
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = REPO_ROOT / "schemathesis.toml"
@@ -37,7 +37,9 @@ VENDOR_CHECKS = (
 
 
 @dataclass(frozen=True)
-class Server:
+class Target:
+    """What schemathesis runs against: a server's URL, and how its two clients log in."""
+
     base_url: str
     auth_file: Path
 
@@ -85,7 +87,7 @@ def login_entry(name: str, client: dict[str, str]) -> dict[str, object]:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
+) -> Iterator[Target]:
     """``altpay serve`` on each backend, rate limits off, with two tenants' clients."""
     root = tmp_path_factory.mktemp("conformance")
     env = {**altpay_env(root / "data"), "ALTPAY_RATE_LIMIT": "0"}
@@ -99,15 +101,14 @@ def server(
         entries = [login_entry(name, new_client(cli, name)) for name in ("first", "second")]
         auth_file = root / "auth.json"
         auth_file.write_text(json.dumps({"auth": entries}))
-        port = free_port()
-        with serving(env, port):
-            yield Server(f"http://127.0.0.1:{port}", auth_file)
+        with Server.start(env) as started:
+            yield Target(started.base_url, auth_file)
     finally:
         if database_url is not None:
             postgres.drop_database(database_url)
 
 
-def schemathesis(server: Server, *args: str) -> None:
+def schemathesis(server: Target, *args: str) -> None:
     completed = subprocess.run(
         [SCHEMATHESIS, "--config-file", str(CONFIG), "run", *args, "--no-color"],
         cwd=REPO_ROOT,
@@ -122,12 +123,12 @@ def schemathesis(server: Server, *args: str) -> None:
     assert "No issues found" in report or "passed" in report, report
 
 
-def test_the_served_document_holds_under_every_check(server: Server) -> None:
+def test_the_served_document_holds_under_every_check(server: Target) -> None:
     # Positive and negative data, coverage, fuzzing and stateful phases: schemathesis.toml.
     schemathesis(server, f"{server.base_url}/openapi.json")
 
 
-def test_the_vendor_document_holds_for_responses(server: Server) -> None:
+def test_the_vendor_document_holds_for_responses(server: Target) -> None:
     vendor = VENDOR_DOCUMENT.resolve()
     assert vendor.exists(), f"the vendor's document is expected at {vendor}"
     schemathesis(server, str(vendor), "--url", server.base_url, "--checks", ",".join(VENDOR_CHECKS))

@@ -24,7 +24,8 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.operations.conftest import TIMEOUT, Server, bearer, provision, server_env, serving
+from tests.support.server import TIMEOUT, Server, bearer, server_env, serving
+from tests.support.tenants import provision
 
 IN_FLIGHT = 10
 PATIENT_GRACE = 10  # long enough for the blocked requests

@@ -19,7 +19,9 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.operations.conftest import TIMEOUT, Server, bearer, provision, server_env, serving
+from tests.support.errors import assert_http_error
+from tests.support.server import TIMEOUT, Server, bearer, server_env, serving
+from tests.support.tenants import provision
 
 RACERS = 20
 BODY = {
@@ -80,9 +82,7 @@ def test_concurrent_requests_with_one_key_create_one_customer(server: Server) ->
             assert reply.headers["Idempotent-Replayed"] == "true"
     for reply in replies:
         if reply.status_code == 409:
-            body = reply.json()
-            assert body["code"] == "idempotency_key_in_use", body
-            assert body["validation_errors"] == {}, body
+            assert_http_error(reply, 409, "idempotency_key_in_use", validation_errors={})
 
     customer_ids, key_statuses = asyncio.run(_stored(server.database_url, client.account_id))
     assert customer_ids == [customer["id"]]

@@ -19,14 +19,9 @@ from typing import Any
 
 import pytest
 
-from tests.operations.conftest import (
-    Server,
-    provision,
-    request_token,
-    server_env,
-    serving,
-    sqlite_database,
-)
+from tests.support.server import Server, request_token, server_env, serving
+from tests.support.sqlite import sqlite_database
+from tests.support.tenants import provision
 
 REQUEST_ID = "test-req-42"
 ACCESS_FIELDS = {

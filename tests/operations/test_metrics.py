@@ -18,19 +18,19 @@ import httpx
 import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from tests.operations.conftest import (
+from tests.support.errors import assert_http_error
+from tests.support.server import (
     STARTUP_SECONDS,
     TIMEOUT,
     Server,
     bearer,
     in_one_window,
-    log_messages,
     metric_samples,
-    provision,
     server_env,
     serving,
-    sqlite_database,
 )
+from tests.support.sqlite import sqlite_database
+from tests.support.tenants import provision
 
 METRICS_TOKEN = "metrics-token-0123456789abcdef"
 REQUESTS = "altpay_requests_total"
@@ -112,8 +112,7 @@ def test_with_a_metrics_token_only_its_bearer_gets_the_metrics(token_server: Ser
     allowed = _scrape(server, {"Authorization": f"Bearer {METRICS_TOKEN}"})
 
     # Refused exactly as an unknown path is: nothing tells that /metrics exists.
-    assert unknown_path.status_code == 404
-    assert unknown_path.json()["code"] == "not_found"
+    assert_http_error(unknown_path, 404, "not_found")
     for what, reply in refusals.items():
         assert reply.status_code == 404, (what, reply.text)
         assert reply.json() == unknown_path.json(), what
@@ -150,7 +149,7 @@ def _served_by(counter_file: Path, scratch: Path) -> float:
 def _wait_for_workers(server: Server, count: int) -> None:
     """Until ``count`` workers have started: the first one alone already answers /healthz."""
     deadline = time.monotonic() + STARTUP_SECONDS
-    while log_messages(server.stderr()).count("Application startup complete.") < count:
+    while server.log_messages().count("Application startup complete.") < count:
         assert server.process.poll() is None, server.stderr()
         assert time.monotonic() < deadline, server.stderr()
         time.sleep(0.1)
@@ -196,6 +195,4 @@ def test_every_scrape_shows_the_requests_of_both_workers(tmp_path: Path, databas
     assert returncode == 0, server.stderr()
     assert not list(metrics_root.glob("altpay-metrics-*")), "metrics directory left behind"
     # The supervisor of the workers logs, as JSON, like the workers themselves.
-    assert any(
-        message.startswith("Started parent process") for message in log_messages(server.stderr())
-    )
+    assert any(message.startswith("Started parent process") for message in server.log_messages())

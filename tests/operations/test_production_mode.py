@@ -17,15 +17,10 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.cli.conftest import ALTPAY
-from tests.operations.conftest import (
-    SIGNING_KEY,
-    TIMEOUT,
-    free_port,
-    server_env,
-    serving,
-)
 from tests.support import postgres
+from tests.support.app import TEST_SIGNING_KEY
+from tests.support.cli import ALTPAY
+from tests.support.server import TIMEOUT, free_port, server_env, serving
 
 WEAK_KEY = "x" * 31
 
@@ -87,7 +82,7 @@ def test_without_database_url_and_signing_key_it_exits_2_naming_both(tmp_path: P
 def test_a_weak_key_exits_2_before_the_database_is_touched(
     tmp_path: Path, unmigrated_postgres: str, weak: str
 ) -> None:
-    keys = {"ALTPAY_SIGNING_KEY": SIGNING_KEY, weak: WEAK_KEY}
+    keys = {"ALTPAY_SIGNING_KEY": TEST_SIGNING_KEY, weak: WEAK_KEY}
     env = _production_env(tmp_path, ALTPAY_DATABASE_URL=unmigrated_postgres, **keys)
 
     refused = _serve(env)
@@ -106,7 +101,7 @@ def test_with_both_settings_it_serves_and_creates_nothing(
     tmp_path: Path, unmigrated_postgres: str
 ) -> None:
     env = _production_env(
-        tmp_path, ALTPAY_DATABASE_URL=unmigrated_postgres, ALTPAY_SIGNING_KEY=SIGNING_KEY
+        tmp_path, ALTPAY_DATABASE_URL=unmigrated_postgres, ALTPAY_SIGNING_KEY=TEST_SIGNING_KEY
     )
 
     with serving(env) as (server,):
@@ -120,6 +115,6 @@ def test_with_both_settings_it_serves_and_creates_nothing(
     printed = server.stdout() + server.stderr()
     for credential_hint in ("client_secret", "cli_", "sk_", "Sandbox", "sandbox"):
         assert credential_hint not in printed, printed
-    assert SIGNING_KEY not in printed
+    assert TEST_SIGNING_KEY not in printed
     assert "Traceback" not in printed
     assert not (tmp_path / "data").exists()  # nothing written beside the database

@@ -15,17 +15,10 @@ from pathlib import Path
 
 import httpx
 
-from tests.operations.conftest import (
-    Server,
-    bearer,
-    in_one_window,
-    metric_samples,
-    private_redis,
-    provision,
-    server_env,
-    serving,
-    sqlite_database,
-)
+from tests.support.redis import private_redis
+from tests.support.server import Server, bearer, in_one_window, metric_samples, server_env, serving
+from tests.support.sqlite import sqlite_database
+from tests.support.tenants import provision
 
 RATE = 2
 # Normal requests take milliseconds; a failed rate check may cost the store's timeout

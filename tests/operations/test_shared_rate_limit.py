@@ -16,18 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.operations.conftest import (
-    ApiClient,
-    RedisServer,
-    Server,
-    bearer,
-    in_one_window,
-    private_redis,
-    provision,
-    request_token,
-    server_env,
-    serving,
-)
+from tests.support.errors import assert_http_error
+from tests.support.redis import RedisServer, private_redis
+from tests.support.server import Server, bearer, in_one_window, request_token, server_env, serving
+from tests.support.tenants import ApiClient, provision
 
 RATE = 2
 
@@ -71,12 +63,7 @@ def _statuses(replies: list[httpx.Response]) -> list[int]:
 
 def _assert_rate_limited(reply: httpx.Response) -> None:
     """The API's 429: an HttpError ``rate_limited`` with a whole-second ``Retry-After``."""
-    assert reply.status_code == 429, reply.text
-    body = reply.json()
-    assert body["code"] == "rate_limited", body
-    assert body["validation_errors"] == {}, body
-    assert isinstance(body["message"], str)
-    assert body["message"]
+    assert_http_error(reply, 429, "rate_limited", validation_errors={})
     assert reply.headers["Retry-After"] == "1"
 
 

@@ -17,18 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.conftest import ALTPAY
-from tests.operations.conftest import (
-    TIMEOUT,
-    ApiClient,
-    Server,
-    in_one_window,
-    provision,
-    request_token,
-    server_env,
-    serving,
-    sqlite_database,
-)
+from tests.support.cli import ALTPAY
+from tests.support.server import TIMEOUT, Server, in_one_window, request_token, server_env, serving
+from tests.support.sqlite import sqlite_database
+from tests.support.tenants import ApiClient, provision
 
 
 @pytest.fixture(scope="module")

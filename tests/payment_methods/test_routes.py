@@ -8,44 +8,28 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from altpay.core.runtime import Runtime
+from altpay.core.db import SqlConnection
 from altpay.payment_methods import service
 from altpay.payment_methods.schemas import NewPaymentMethod
-from tests.conftest import Tenant, run_in_app
+from tests.support.app import write_in_app
+from tests.support.customers import TIMESTAMP, new_customer
+from tests.support.errors import assert_http_error, assert_insufficient_scope
+from tests.support.tenants import Tenant
 
-TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 UNKNOWN_CUSTOMER = "cus_01jz0000000000000000000000"
 UNKNOWN_METHOD = "pm_01jz0000000000000000000000"
 VISA = {"type": "card", "brand": "visa", "last4": "4242", "exp_month": "04", "exp_year": "2030"}
 ACH = {"type": "ach", "brand": "Chase", "last4": "6789"}
 
 
-def assert_http_error(reply: Any, status: int, code: str) -> dict[str, Any]:
-    assert reply.status_code == status, reply.text
-    body: dict[str, Any] = reply.json()
-    assert set(body) == {"code", "message", "validation_errors"}
-    assert body["code"] == code
-    return body
-
-
-def new_customer(api: TestClient, tenant: Tenant) -> str:
-    reply = api.post(
-        "/customers", json={"name": "Acme", "email": "billing@acme.com"}, headers=tenant.headers
-    )
-    assert reply.status_code == 201, reply.text
-    customer_id: str = reply.json()["id"]
-    return customer_id
-
-
 def add_method(api: TestClient, customer_id: str, **fields: Any) -> dict[str, Any]:
     """Attaches a payment method the way an operator does (the API has no route for it)."""
 
-    async def work(runtime: Runtime) -> dict[str, Any]:
-        async with runtime.database.transaction() as connection:
-            method = await service.add_method(connection, customer_id, NewPaymentMethod(**fields))
+    async def work(connection: SqlConnection) -> dict[str, Any]:
+        method = await service.add_method(connection, customer_id, NewPaymentMethod(**fields))
         return method.model_dump(mode="json")
 
-    return run_in_app(api, work)
+    return write_in_app(api, work)
 
 
 def methods_url(customer_id: str) -> str:
@@ -84,8 +68,7 @@ def test_reading_needs_the_read_scope(api: TestClient, writer: Tenant) -> None:
 
     for path in (methods_url(customer_id), f"{methods_url(customer_id)}/{method['id']}"):
         reply = api.get(path, headers=writer.headers)
-        assert_http_error(reply, 403, "forbidden")
-        assert reply.headers["www-authenticate"] == 'Bearer error="insufficient_scope"'
+        assert_insufficient_scope(reply)
 
 
 def test_read_only_token_of_another_account_sees_nothing(

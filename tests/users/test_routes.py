@@ -9,28 +9,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Tenant
+from tests.support.customers import TIMESTAMP, new_customer
+from tests.support.errors import assert_http_error, assert_insufficient_scope
+from tests.support.tenants import Tenant
 
-TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 UNKNOWN_CUSTOMER = "cus_01jz0000000000000000000000"
 NEW_USER = {"email": "ann@acme.com", "first_name": "Ann", "last_name": "Lee"}
-
-
-def assert_http_error(reply: Any, status: int, code: str) -> dict[str, Any]:
-    assert reply.status_code == status, reply.text
-    body: dict[str, Any] = reply.json()
-    assert set(body) == {"code", "message", "validation_errors"}
-    assert body["code"] == code
-    return body
-
-
-def new_customer(api: TestClient, tenant: Tenant, name: str = "Acme") -> str:
-    reply = api.post(
-        "/customers", json={"name": name, "email": "billing@acme.com"}, headers=tenant.headers
-    )
-    assert reply.status_code == 201, reply.text
-    customer_id: str = reply.json()["id"]
-    return customer_id
 
 
 def users_url(customer_id: str) -> str:
@@ -71,8 +55,7 @@ def test_listing_needs_the_read_scope(api: TestClient, tenant: Tenant, writer: T
 def test_creating_needs_the_write_scope(api: TestClient, reader: Tenant) -> None:
     reply = api.post(users_url(UNKNOWN_CUSTOMER), json=NEW_USER, headers=reader.headers)
 
-    assert_http_error(reply, 403, "forbidden")
-    assert reply.headers["www-authenticate"] == 'Bearer error="insufficient_scope"'
+    assert_insufficient_scope(reply)
 
 
 def test_another_accounts_customer_is_not_found(
@@ -261,8 +244,8 @@ def test_duplicate_email_uses_unicode_case_folding(api: TestClient, tenant: Tena
 def test_same_email_on_another_customer_is_fine(
     api: TestClient, tenant: Tenant, other_tenant: Tenant
 ) -> None:
-    first_customer = new_customer(api, tenant, "First")
-    second_customer = new_customer(api, tenant, "Second")
+    first_customer = new_customer(api, tenant, name="First")
+    second_customer = new_customer(api, tenant, name="Second")
     theirs = new_customer(api, other_tenant)
     create_user(api, tenant, first_customer)
 
@@ -342,7 +325,7 @@ def test_list_of_a_customer_without_users_is_an_empty_page(api: TestClient, tena
 
 def test_list_is_newest_first_and_only_this_customers(api: TestClient, tenant: Tenant) -> None:
     customer_id = new_customer(api, tenant)
-    neighbour = new_customer(api, tenant, "Neighbour")
+    neighbour = new_customer(api, tenant, name="Neighbour")
     created = [
         create_user(api, tenant, customer_id, email=f"user{number}@acme.com") for number in range(3)
     ]
