@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from altpay.cli.common import say
-from altpay.core.pagination.cursors import Position, list_key
+from altpay.core.pagination import Position, list_key
 from altpay.core.runtime import cursor_codec
 from altpay.customers.service import CUSTOMERS_LIST
 from bench.data import (

@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from altpay.auth.dependencies import AuthRuntime
 from altpay.auth.routes import router as auth_router
-from altpay.auth.runtime import AuthRuntime
 from altpay.core.health import router as health_router
 from altpay.core.http.errors import index_route_methods, install_error_handlers
 from altpay.core.http.middleware import RequestMiddleware

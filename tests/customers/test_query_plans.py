@@ -26,8 +26,7 @@ from altpay.core.db import ReadQuery, open_database, reading
 from altpay.core.db.postgresql import PostgresqlDatabase
 from altpay.core.ids import new_id
 from altpay.core.migrate import upgrade
-from altpay.core.pagination.cursors import Position
-from altpay.core.pagination.keyset import KeysetList, Page, PageBounds
+from altpay.core.pagination import KeysetList, Page, PageBounds, Position
 from altpay.core.settings import Settings
 from altpay.customers.repository import CustomerFilters, customer_listing
 from bench.data import (

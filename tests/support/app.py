@@ -17,7 +17,7 @@ from typing import TypeVar
 from fastapi.testclient import TestClient
 
 from altpay.app import create_app
-from altpay.auth.runtime import AuthRuntime
+from altpay.auth.dependencies import AuthRuntime
 from altpay.core.db import SqlConnection
 from altpay.core.runtime import Runtime
 from altpay.core.settings import Settings

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from altpay.auth import service
+from altpay.auth.dependencies import AuthRuntime, auth_of
 from altpay.auth.errors import ClientAuthenticationFailed, InvalidScope, OAuthError
-from altpay.auth.runtime import AuthRuntime, auth_of
 from altpay.auth.schemas import TokenReply
 from altpay.core.db import reading
 from altpay.core.errors import PayloadTooLarge

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from altpay.core.db import DatabaseError, reading
 from altpay.core.errors import Unavailable
-from altpay.core.runtime import runtime_of
+from altpay.core.http.connections import runtime_of
 
 router = APIRouter(tags=["Operations"])
 

@@ -1,7 +1,8 @@
 """What every domain's requests share for the service's lifetime: built once from settings.
 
 A domain that keeps state of its own for the process (auth's caches) keeps it in its own
-folder, beside this, on ``app.state``.
+folder, beside this, on ``app.state``. A request reaches it through
+``altpay.core.http.connections``.
 """
 
 from __future__ import annotations
@@ -9,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fastapi import Request
-
 from altpay.core.db import Database, open_database
 from altpay.core.keys import derive_key
 from altpay.core.migrate import head_revision
-from altpay.core.pagination.cursors import CursorCodec
+from altpay.core.pagination import CursorCodec
 from altpay.core.settings import Settings, resolve_signing_keys
 
 
@@ -38,8 +37,3 @@ class Runtime:
             cursors=cursor_codec(resolve_signing_keys(settings).all()),
             schema_revision=head_revision(),
         )
-
-
-def runtime_of(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from altpay.core.db import ReadQuery, SqlConnection, UniqueViolation
-from altpay.core.pagination.keyset import KeysetList
+from altpay.core.pagination import KeysetList
 from altpay.customers.errors import DuplicateExternalId
 from altpay.customers.models import customers, external_id_per_account
 

@@ -11,7 +11,7 @@ from altpay.core.errors import InvalidParameter
 from altpay.core.http.body import json_body
 from altpay.core.http.connections import ReadConnection, WriteConnection
 from altpay.core.http.params import CustomerId, parse_rfc3339
-from altpay.core.pagination.pages import Pages, pages_of
+from altpay.core.pagination import Pages, pages_of
 from altpay.core.text import reject_unstorable
 from altpay.customers import service
 from altpay.customers.repository import CustomerFilters

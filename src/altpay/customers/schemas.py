@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from altpay.core.pagination.pages import Paginated
+from altpay.core.pagination import Paginated
 from altpay.core.text import Email, OptionalText255, RequiredText255
 from altpay.customers.address import normalize_country, normalize_ein
 

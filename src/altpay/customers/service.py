@@ -7,7 +7,7 @@ from typing import Any
 from altpay.core.db import SqlConnection
 from altpay.core.errors import ValidationFailed
 from altpay.core.ids import is_well_formed, new_id
-from altpay.core.pagination.pages import Pages
+from altpay.core.pagination import Pages
 from altpay.core.timestamps import format_timestamp, utc_now
 from altpay.customers import repository
 from altpay.customers.address import normalize_address

@@ -9,8 +9,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from altpay.core.pagination.cursors import MAX_CURSOR_LENGTH
-from altpay.core.pagination.pages import MAX_LIMIT
+from altpay.core.pagination import MAX_CURSOR_LENGTH, MAX_LIMIT
 from altpay.idempotency.dependencies import HEADER as IDEMPOTENCY_KEY
 from altpay.openapi import patterns
 from altpay.openapi.components import ERROR_CODES, EXTENSION, OAUTH_ERROR_CODES

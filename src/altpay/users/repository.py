@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select
 
 from altpay.core.db import SqlConnection, UniqueViolation
-from altpay.core.pagination.keyset import KeysetList
+from altpay.core.pagination import KeysetList
 from altpay.users.errors import DuplicateEmail
 from altpay.users.models import customer_users, email_per_customer
 

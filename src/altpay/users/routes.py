@@ -10,7 +10,7 @@ from altpay.auth.dependencies import CustomersRead, CustomersWrite
 from altpay.core.http.body import json_body
 from altpay.core.http.connections import ReadConnection, WriteConnection
 from altpay.core.http.params import CustomerId
-from altpay.core.pagination.pages import Pages, pages_of
+from altpay.core.pagination import Pages, pages_of
 from altpay.idempotency.dependencies import IdempotentCreate, remember
 from altpay.users import service
 from altpay.users.schemas import CreateCustomerUserInput, CustomerUser, CustomerUserPage

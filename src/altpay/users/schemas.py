@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from altpay.core.pagination.pages import Paginated
+from altpay.core.pagination import Paginated
 from altpay.core.text import Email, RequiredText100
 
 

@@ -10,14 +10,21 @@ runs through an exit stack, ~55 µs of a ~420 µs ``GET /customers/{id}``
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
 from altpay.core.db import Database, Read, SqlConnection
-from altpay.core.runtime import runtime_of
+
+if TYPE_CHECKING:  # the runtime holds the pagination codec, whose dependency needs this
+    from altpay.core.runtime import Runtime
 
 _OPEN_READS = "altpay.open_reads"
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
 def database_of(request: Request) -> Database:

@@ -1,4 +1,8 @@
-"""Per request: its id, ``Cache-Control: no-store``, a clean 500, the access line, metrics."""
+"""Per request: its id, ``Cache-Control: no-store``, a clean 500, the access line, metrics.
+
+A log line never carries a secret, a token, a cursor or an e-mail address: the access line
+names the route template (``/customers/{id}``), never the URL with its query.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,14 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from altpay.core import metrics
 from altpay.core.http.connections import close_reads
-from altpay.core.observability import record_request, request_id_var
+from altpay.core.observability import request_id_var
 
 logger = logging.getLogger("altpay")
+access_logger = logging.getLogger("altpay.access")
+
+UNMATCHED_ROUTE = "unmatched"
 
 _SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 _INTERNAL_ERROR_BODY = (
@@ -90,3 +98,43 @@ async def _send_internal_error(send: Any) -> None:
         }
     )
     await send({"type": "http.response.body", "body": _INTERNAL_ERROR_BODY})
+
+
+# The labelled metric children of each (method, route, status): ``labels()`` looks them up
+# under a lock on every call. Bounded, since a client chooses the method.
+_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+_MAX_CHILDREN = 1000
+
+
+def _metrics_of(method: str, route: str, status: int) -> tuple[Any, Any]:
+    key = (method, route, status)
+    children = _children.get(key)
+    if children is None:
+        children = (
+            metrics.REQUESTS.labels(method=method, route=route, status=str(status)),
+            metrics.LATENCY.labels(method=method, route=route),
+        )
+        if len(_children) < _MAX_CHILDREN:
+            _children[key] = children
+    return children
+
+
+def record_request(scope: Scope, status: int, seconds: float) -> None:
+    """The access line and the metrics of an answered request."""
+    route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
+    method = scope["method"]
+    requests, latency = _metrics_of(method, route, status)
+    requests.inc()
+    latency.observe(seconds)
+    state: dict[str, Any] = scope.get("state", {})
+    access_logger.info(
+        "request",
+        extra={
+            "method": method,
+            "route": route,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 3),
+            "client_id": state.get("client_id"),
+            "account_id": state.get("account_id"),
+        },
+    )

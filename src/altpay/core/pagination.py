@@ -1,0 +1,282 @@
+"""Keyset pagination, used by every list: signed cursors, the keyset queries, the page.
+
+A page is one indexed range scan over (created_at, id), newest first, whatever its depth.
+``pages_of`` makes the one dependency a list route needs: it authorizes the caller, reads
+``limit``/``after``/``before``, decodes the cursors against the list they must belong to (a
+400 before anything is looked up, as the order of checks wants), and gives a ``Pages``
+whose ``read`` runs the keyset query and returns the envelope.
+
+No ``from __future__ import annotations`` here: the dependency's parameters are annotated
+with the caller's alias, which FastAPI must see as an object, not as a name.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Generic, Protocol, TypeVar
+
+from fastapi import Depends, Query, Request
+from itsdangerous import BadData, URLSafeSerializer
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, tuple_
+
+from altpay.core.db import ReadQuery, SqlConnection
+from altpay.core.errors import InvalidCursor, InvalidParameter
+from altpay.core.http.connections import runtime_of
+from altpay.core.timestamps import format_timestamp
+
+MAX_LIMIT = 100
+MAX_CURSOR_LENGTH = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    created_at: datetime
+    id: str
+
+
+def list_key(account_id: str, list_name: str) -> str:
+    """What a cursor is bound to: one list of one account (a cursor of another is refused)."""
+    return f"{account_id}:{list_name}"
+
+
+class CursorCodec:
+    """Signs positions into opaque URL-safe cursors bound to one account and one list."""
+
+    def __init__(self, keys: Sequence[bytes]) -> None:
+        # itsdangerous signs with the last key and accepts any: newest last.
+        self._keys = list(reversed(keys))
+
+    def _serializer(self, list_key: str) -> URLSafeSerializer:
+        return URLSafeSerializer(self._keys, salt=f"altpay.cursor:{list_key}")
+
+    def encode(self, position: Position, list_key: str) -> str:
+        return str(
+            self._serializer(list_key).dumps([format_timestamp(position.created_at), position.id])
+        )
+
+    def decode(self, cursor: str, list_key: str) -> Position:
+        try:
+            created_at, object_id = self._serializer(list_key).loads(cursor)
+            return Position(datetime.fromisoformat(created_at), str(object_id))
+        except (BadData, ValueError, TypeError) as error:
+            raise InvalidCursor(
+                validation_errors={"cursor": "not a cursor of this list"}
+            ) from error
+
+
+@dataclass(frozen=True, slots=True)
+class PageBounds:
+    """A page request with its cursors decoded and checked."""
+
+    limit: int
+    after: Position | None
+    before: Position | None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: Sequence[Any]  # ReadQuery rows: named tuples of the select's columns
+    has_next_page: bool
+    has_previous_page: bool
+
+
+PAGE_LIMIT = "page_limit"
+POSITION_CREATED_AT = "position_created_at"
+POSITION_ID = "position_id"
+
+
+class KeysetList:
+    """One list's statements: its base select (filters as named parameters) in keyset order.
+
+    Built once per shape of filters and kept: each statement is a ``ReadQuery``, compiled once
+    per dialect, and a page request only binds values (the filters', the limit, the cursor's
+    position). Building and compiling the statements per request was a fifth of a page's cost
+    (docs/performance.md).
+    """
+
+    def __init__(
+        self, query: Select[Any], created_at: ColumnElement[datetime], id: ColumnElement[str]
+    ) -> None:
+        key = tuple_(created_at, id)
+        position = tuple_(
+            bindparam(POSITION_CREATED_AT, type_=created_at.type),
+            bindparam(POSITION_ID, type_=id.type),
+        )
+        newest_first = (created_at.desc(), id.desc())
+        oldest_first = (created_at.asc(), id.asc())
+        limit = bindparam(PAGE_LIMIT, type_=Integer())
+        ids = query.with_only_columns(id)
+        self.first = ReadQuery(query.order_by(*newest_first).limit(limit))
+        self.after = ReadQuery(query.where(key < position).order_by(*newest_first).limit(limit))
+        self.before = ReadQuery(query.where(key > position).order_by(*oldest_first).limit(limit))
+        # The nearest item on one side of a position (itself included): ordered towards the
+        # position and limited to one row, so that the database walks the index from there.
+        # An unordered EXISTS let the planner pick a table scan, whose cost grows with the
+        # rows stored before the first match.
+        self.older = ReadQuery(ids.where(key <= position).order_by(*newest_first).limit(1))
+        self.newer = ReadQuery(ids.where(key >= position).order_by(*oldest_first).limit(1))
+
+    def statements(
+        self, bounds: PageBounds, values: Mapping[str, Any]
+    ) -> list[tuple[ReadQuery, dict[str, Any]]]:
+        """What ``fetch`` runs, in order: the probe for the cursor's side (if any), the page.
+
+        The page reads ``limit + 1`` rows, to tell whether more follow: newest first after
+        ``bounds.after`` (or from the top), oldest first before ``bounds.before``.
+        """
+        page_values = {**values, PAGE_LIMIT: bounds.limit + 1}
+        if bounds.before is not None:
+            at = {**values, **_position_values(bounds.before)}
+            return [(self.older, at), (self.before, {**page_values, **at})]
+        if bounds.after is not None:
+            at = {**values, **_position_values(bounds.after)}
+            return [(self.newer, at), (self.after, {**page_values, **at})]
+        return [(self.first, page_values)]
+
+    async def fetch(
+        self, connection: SqlConnection, bounds: PageBounds, values: Mapping[str, Any]
+    ) -> Page:
+        results = [
+            await connection.fetch(query, bound) for query, bound in self.statements(bounds, values)
+        ]
+        rows, limit = results[-1], bounds.limit
+        beyond_cursor = len(results) > 1 and bool(results[0])
+        if bounds.before is not None:
+            return Page(rows[:limit][::-1], beyond_cursor, has_previous_page=len(rows) > limit)
+        return Page(rows[:limit], len(rows) > limit, has_previous_page=beyond_cursor)
+
+
+def _position_values(position: Position) -> dict[str, Any]:
+    return {POSITION_CREATED_AT: position.created_at, POSITION_ID: position.id}
+
+
+Item = TypeVar("Item", bound=BaseModel)
+
+
+class Paginated(BaseModel, Generic[Item]):
+    """The page envelope every list returns."""
+
+    data: list[Item]
+    start_cursor: str = Field(description="Cursor of the first item; empty on an empty page.")
+    end_cursor: str = Field(description="Cursor of the last item; empty on an empty page.")
+    has_next_page: bool = Field(description="Whether an older item exists under these filters.")
+    has_previous_page: bool = Field(description="Whether a newer item exists under these filters.")
+
+
+Envelope = TypeVar("Envelope", bound=Paginated[Any])
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    limit: int
+    after: str | None
+    before: str | None
+
+
+class Caller(Protocol):
+    """Whoever a list is read for: the pages of one account only."""
+
+    @property
+    def account_id(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Pages:
+    """One page of one list of one account, its cursors decoded."""
+
+    account_id: str
+    bounds: PageBounds
+    list_key: str
+    codec: CursorCodec
+
+    async def read(
+        self,
+        connection: SqlConnection,
+        listing: KeysetList,
+        values: Mapping[str, Any],
+        *,
+        reply: Callable[[Any], Any],
+        envelope: type[Envelope],
+    ) -> Envelope:
+        """The page of ``listing`` (filters bound by ``values``), each row shown by ``reply``."""
+        page = await listing.fetch(connection, self.bounds, values)
+        start_cursor, end_cursor = self._cursors(page)
+        return envelope(
+            data=[reply(row) for row in page.rows],
+            start_cursor=start_cursor,
+            end_cursor=end_cursor,
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+        )
+
+    def _cursors(self, page: Page) -> tuple[str, str]:
+        if not page.rows:
+            return "", ""
+        first, last = page.rows[0], page.rows[-1]
+        return (
+            self.codec.encode(Position(first.created_at, first.id), self.list_key),
+            self.codec.encode(Position(last.created_at, last.id), self.list_key),
+        )
+
+
+# async, though it never waits: FastAPI runs a plain ``def`` dependency on a worker
+# thread, a thread hop per request (docs/performance.md).
+async def page_request(
+    limit: Annotated[
+        int,
+        Query(description="Number of items to return", ge=1, le=MAX_LIMIT),
+    ] = MAX_LIMIT,
+    after: Annotated[
+        str | None,
+        Query(
+            description="Specifies the cursor after which to start returning results. For the "
+            "first page, this should be left empty. For subsequent pages, use the value of the "
+            "end_cursor field from the previous response.",
+            max_length=MAX_CURSOR_LENGTH,
+        ),
+    ] = None,
+    before: Annotated[
+        str | None,
+        Query(
+            description="Specifies the cursor before which to return results. Use this to "
+            "paginate backwards. For example, to load the previous page, provide the value of "
+            "the start_cursor field from the last response.",
+            max_length=MAX_CURSOR_LENGTH,
+        ),
+    ] = None,
+) -> PageRequest:
+    # An empty cursor means "the first page" (the vendor's own words).
+    after, before = after or None, before or None
+    if after is not None and before is not None:
+        raise InvalidParameter(
+            "Use either after or before, not both.",
+            validation_errors={"before": "cannot be combined with after"},
+        )
+    return PageRequest(limit=limit, after=after, before=before)
+
+
+def pages_of(list_name: str, caller: Any, *, per: str | None = None) -> Any:
+    """The ``Pages`` dependency of a list that ``caller`` (an auth dependency alias) reads.
+
+    ``per``: the path parameter whose value the list belongs to (a customer's users are one
+    list per customer id); a cursor of one such list is refused on another.
+    """
+
+    # The caller first: authentication and scope (401/403) come before parameters (400).
+    async def pages(
+        principal: caller,
+        page: Annotated[PageRequest, Depends(page_request)],
+        request: Request,
+    ) -> Pages:
+        name = f"{list_name}:{request.path_params[per]}" if per else list_name
+        key = list_key(principal.account_id, name)
+        codec = runtime_of(request).cursors
+        bounds = PageBounds(
+            limit=page.limit,
+            after=codec.decode(page.after, key) if page.after else None,
+            before=codec.decode(page.before, key) if page.before else None,
+        )
+        return Pages(principal.account_id, bounds, key, codec)
+
+    return Depends(pages)
