@@ -16,7 +16,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from altpay.auth.errors import Forbidden, Unauthorized
 from altpay.auth.runtime import auth_of
 from altpay.auth.tokens import SCOPE_READ, SCOPE_WRITE, Principal
-from altpay.core.errors import RateLimited
+from altpay.core.errors import RateLimited, raises
 from altpay.core.http.connections import database_of
 
 _NO_CREDENTIALS = {"WWW-Authenticate": "Bearer"}
@@ -46,6 +46,7 @@ async def _authenticated(request: Request) -> Principal:
 
 
 def _requiring(scope: str) -> Any:
+    @raises(Unauthorized, Forbidden, RateLimited)
     async def authorize(request: Request) -> Principal:
         principal = await _authenticated(request)
         if scope not in principal.scopes:

@@ -17,7 +17,7 @@ from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from altpay.core.db import SqlConnection
-from altpay.core.errors import InvalidParameter
+from altpay.core.errors import InvalidCursor, InvalidParameter, raises
 from altpay.core.pagination.cursors import MAX_CURSOR_LENGTH, CursorCodec, Position, list_key
 from altpay.core.pagination.keyset import KeysetList, Page, PageBounds
 from altpay.core.runtime import runtime_of
@@ -94,7 +94,9 @@ class Pages:
 
 
 # async, though it never waits: FastAPI runs a plain ``def`` dependency on a worker
-# thread, a thread hop per request (docs/performance.md).
+# thread, a thread hop per request (docs/performance.md). InvalidParameter also stands
+# for a limit or a cursor out of bounds (altpay.core.http.errors renders those).
+@raises(InvalidParameter)
 async def page_request(
     limit: Annotated[
         int,
@@ -137,6 +139,7 @@ def pages_of(list_name: str, caller: Any, *, per: str | None = None) -> Any:
     """
 
     # The caller first: authentication and scope (401/403) come before parameters (400).
+    @raises(InvalidCursor)
     async def pages(
         principal: caller,
         page: Annotated[PageRequest, Depends(page_request)],
