@@ -19,6 +19,11 @@ from altpay.idempotency.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from altpay.idempotency.models import MAX_KEY_LENGTH
 
 HEADER = "Idempotency-Key"
+HEADER_DESCRIPTION = (
+    "Extension: retry safely. A retry with the same key and the same request returns the "
+    "first response (with Idempotent-Replayed: true) and writes nothing; the same key with "
+    "another request is 422. Keys are kept at least 24 hours, per account."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +49,7 @@ def _claim_key(*, with_body: bool) -> Callable[..., AsyncIterator[Claim | None]]
         principal: CustomersWrite,
         idempotency_key: Annotated[
             str | None,
-            Header(
-                alias=HEADER,
-                description="Extension: retry safely. A retry with the same key and request "
-                "returns the first response (Idempotent-Replayed: true) and writes nothing.",
-            ),
+            Header(alias=HEADER, description=HEADER_DESCRIPTION),
         ] = None,
     ) -> AsyncIterator[Claim | None]:
         if idempotency_key is None:
