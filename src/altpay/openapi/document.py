@@ -100,4 +100,12 @@ def _refined_paths(vendor_paths: Document, routes: Iterable[BaseRoute]) -> Docum
 
 
 def _path_item(route: APIRoute, operation: Schema) -> Document:
-    return {method.lower(): operation for method in route.methods or ()}
+    """``operation`` under the route's method, in the route's words, with no token needed."""
+    words = {
+        "tags": route.tags,
+        "summary": route.summary,
+        "description": route.description,
+        "operationId": route.operation_id,
+        "security": [],
+    }
+    return {method.lower(): {**words, **operation} for method in route.methods or ()}

@@ -29,7 +29,7 @@ _OAUTH_ERRORS = {
 
 
 def operation(route: APIRoute) -> Schema:
-    """The token endpoint's operation, in the words of its route."""
+    """The token endpoint's request body and responses (its words are its route's)."""
     basic = {
         "description": 'Always Basic realm="altpay".',
         "required": True,
@@ -42,11 +42,6 @@ def operation(route: APIRoute) -> Schema:
         429: headers.refs("Retry-After"),
     }
     return {
-        "tags": route.tags,
-        "summary": route.summary,
-        "description": route.description,
-        "operationId": route.operation_id,
-        "security": [],
         "requestBody": {
             "required": True,
             "content": {FORM_MEDIA_TYPE: {"schema": ref("schemas", "TokenRequest")}},
