@@ -20,6 +20,7 @@ from altpay.core.migrate import upgrade
 from altpay.core.runtime import Runtime
 from altpay.core.settings import Settings
 from tests.support import postgres
+from tests.support.openapi import hold_to_the_document
 
 T = TypeVar("T")
 TEST_SIGNING_KEY = "test-signing-key-that-is-long-enough-0123456789"
@@ -78,12 +79,14 @@ def sqlite_client(data_dir: Path) -> Iterator[TestClient]:
         rate_limit=0,
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        hold_to_the_document(client)  # every answer must be one the served document lists
         yield client
 
 
 @pytest.fixture
 def api(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        hold_to_the_document(client)  # every answer must be one the served document lists
         yield client
 
 
