@@ -17,6 +17,7 @@ from altpay.auth.tokens import SCOPE_READ, SCOPE_WRITE
 from altpay.core.settings import Settings
 from tests.support import postgres
 from tests.support.app import TEST_SIGNING_KEY, app_client
+from tests.support.openapi import hold_to_the_document
 from tests.support.sqlite import sqlite_database
 from tests.support.tenants import Tenant, client_of_same_account, create_tenant
 
@@ -63,6 +64,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 def api(settings: Settings) -> Iterator[TestClient]:
     """The app on ``settings``; an exception escaping it fails the test with its traceback."""
     with app_client(settings) as client:
+        hold_to_the_document(client)  # every answer must be one the served document lists
         yield client
 
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
 
 from altpay.customers.schemas import CreateCustomerInput, PatchCustomerRequest
-from altpay.openapi.components import ERROR_CODES
+from altpay.openapi import catalogue
 from altpay.openapi.document import vendor_document
 from altpay.users.schemas import CreateCustomerUserInput
 from tests.support.app import sqlite_client
@@ -208,7 +208,7 @@ def test_replies_require_every_field_they_always_carry(served: dict[str, Any]) -
     ):
         assert set(schemas[name]["required"]) == set(schemas[name]["properties"]), name
     assert schemas["CustomerReply"]["properties"]["archived_at"]["x-extension"] is True
-    assert schemas["HttpError"]["properties"]["code"]["enum"] == list(ERROR_CODES)
+    assert schemas["HttpError"]["properties"]["code"]["enum"] == catalogue.codes()
 
 
 def test_every_error_is_an_http_error_but_the_token_endpoints(served: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from altpay.auth.dependencies import AuthRuntime
 from altpay.core.db import SqlConnection
 from altpay.core.runtime import Runtime
 from altpay.core.settings import Settings
+from tests.support.openapi import hold_to_the_document
 
 T = TypeVar("T")
 TEST_SIGNING_KEY = "test-signing-key-that-is-long-enough-0123456789"
@@ -48,6 +49,7 @@ def sqlite_client(data_dir: Path) -> Iterator[TestClient]:
         rate_limit=0,
     )
     with app_client(settings) as client:
+        hold_to_the_document(client)  # every answer must be one the served document lists
         yield client
 
 

@@ -20,7 +20,7 @@ from altpay.auth import repository
 from altpay.auth.errors import Forbidden, Unauthorized
 from altpay.auth.tokens import SCOPE_READ, SCOPE_WRITE, Principal, TokenService
 from altpay.core.db import Database, reading
-from altpay.core.errors import RateLimited
+from altpay.core.errors import RateLimited, raises
 from altpay.core.http.connections import database_of
 from altpay.core.ratelimit import RateLimiter
 from altpay.core.settings import Settings, resolve_signing_keys
@@ -129,6 +129,7 @@ async def _authenticated(request: Request) -> Principal:
 
 
 def _requiring(scope: str) -> Any:
+    @raises(Unauthorized, Forbidden, RateLimited)
     async def authorize(request: Request) -> Principal:
         principal = await _authenticated(request)
         if scope not in principal.scopes:

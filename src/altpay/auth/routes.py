@@ -114,7 +114,7 @@ async def create_access_token(
     response: Response,
     basic: Annotated[HTTPBasicCredentials | None, Depends(_basic_credentials)],
 ) -> TokenReply:
-    """Exchange client credentials for a bearer access token (client-credentials grant)."""
+    """The client-credentials grant (RFC 6749 §4.4). Authenticate the client with HTTP Basic, or with client_id and client_secret in the form. The token lasts expires_in seconds (3600 by default); there is no refresh token."""  # noqa: E501
     form = await _read_form(request)
     credentials = _client_credentials(basic, form)
     auth = auth_of(request)

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from altpay.core.db import DatabaseError, reading
-from altpay.core.errors import Unavailable
+from altpay.core.errors import Unavailable, raises
 from altpay.core.http.connections import runtime_of
 
 router = APIRouter(tags=["Operations"])
@@ -24,6 +24,7 @@ async def healthz() -> Health:
 
 
 @router.get("/readyz", operation_id="getReadiness", summary="Readiness")
+@raises(Unavailable)
 async def readyz(request: Request) -> Health:
     """The database is reachable and migrated to the revision this build expects."""
     runtime = runtime_of(request)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, tuple_
 
 from altpay.core.db import ReadQuery, SqlConnection
-from altpay.core.errors import InvalidCursor, InvalidParameter
+from altpay.core.errors import InvalidCursor, InvalidParameter, raises
 from altpay.core.http.connections import runtime_of
 from altpay.core.timestamps import format_timestamp
 
@@ -221,7 +221,9 @@ class Pages:
 
 
 # async, though it never waits: FastAPI runs a plain ``def`` dependency on a worker
-# thread, a thread hop per request (docs/performance.md).
+# thread, a thread hop per request (docs/performance.md). InvalidParameter also stands
+# for a limit or a cursor out of bounds (altpay.core.http.errors renders those).
+@raises(InvalidParameter)
 async def page_request(
     limit: Annotated[
         int,
@@ -264,6 +266,7 @@ def pages_of(list_name: str, caller: Any, *, per: str | None = None) -> Any:
     """
 
     # The caller first: authentication and scope (401/403) come before parameters (400).
+    @raises(InvalidCursor)
     async def pages(
         principal: caller,
         page: Annotated[PageRequest, Depends(page_request)],

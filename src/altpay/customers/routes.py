@@ -7,13 +7,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from altpay.auth.dependencies import CustomersRead, CustomersWrite
-from altpay.core.errors import InvalidParameter
+from altpay.core.errors import InvalidParameter, ValidationFailed, raises
 from altpay.core.http.body import json_body
 from altpay.core.http.connections import ReadConnection, WriteConnection
 from altpay.core.http.params import CustomerId, parse_rfc3339
 from altpay.core.pagination import Pages, pages_of
 from altpay.core.text import reject_unstorable
 from altpay.customers import service
+from altpay.customers.errors import (
+    CustomerAlreadyArchived,
+    CustomerArchived,
+    CustomerNotArchived,
+    CustomerNotFound,
+)
 from altpay.customers.repository import CustomerFilters
 from altpay.customers.schemas import (
     CreateCustomerInput,
@@ -32,6 +38,7 @@ CustomerPages = Annotated[Pages, pages_of(service.CUSTOMERS_LIST, CustomersRead)
 
 # async, though it never waits: FastAPI runs a plain ``def`` dependency on a worker
 # thread, a thread hop per request (docs/performance.md).
+@raises(InvalidParameter)
 async def customer_filters(
     created_at_start: Annotated[
         str | None, Query(description="Filter by creation date start (RFC3339 format)")
@@ -74,6 +81,7 @@ async def list_customers(
 @router.post(
     "/customers", operation_id="createCustomer", summary="Create a customer", status_code=201
 )
+@raises(ValidationFailed)
 async def create_customer(
     principal: CustomersWrite,
     claim: IdempotentCreate,
@@ -90,6 +98,7 @@ async def create_customer(
 
 
 @router.get("/customers/{id}", operation_id="getCustomer", summary="Get a customer")
+@raises(CustomerNotFound)
 async def get_customer(
     principal: CustomersRead, id: CustomerId, connection: ReadConnection
 ) -> CustomerReply:
@@ -98,6 +107,7 @@ async def get_customer(
 
 
 @router.delete("/customers/{id}", operation_id="archiveCustomer", summary="Archive a customer")
+@raises(CustomerNotFound, CustomerAlreadyArchived)
 async def archive_customer(
     principal: CustomersWrite, id: CustomerId, connection: WriteConnection
 ) -> CustomerReply:
@@ -106,6 +116,7 @@ async def archive_customer(
 
 
 @router.patch("/customers/{id}", operation_id="updateCustomer", summary="Patch customer")
+@raises(CustomerNotFound, CustomerArchived, ValidationFailed)
 async def update_customer(
     principal: CustomersWrite, id: CustomerId, body: PatchBody, connection: WriteConnection
 ) -> CustomerReply:
@@ -116,6 +127,7 @@ async def update_customer(
 @router.post(
     "/customers/{id}/restore", operation_id="restoreCustomer", summary="Restore a customer"
 )
+@raises(CustomerNotFound, CustomerNotArchived)
 async def restore_customer(
     principal: CustomersWrite, id: CustomerId, claim: IdempotentAction, connection: WriteConnection
 ) -> CustomerReply:

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from pydantic import BaseModel
 
 from altpay.auth.dependencies import CustomersWrite
 from altpay.core.db import SqlConnection
-from altpay.core.errors import InvalidParameter
+from altpay.core.errors import InvalidParameter, PayloadTooLarge, UnsupportedMediaType, raises
 from altpay.core.http.body import json_request_bytes
 from altpay.core.http.connections import database_of
 from altpay.idempotency import service
+from altpay.idempotency.errors import IdempotencyKeyInUse, IdempotencyKeyReused
 from altpay.idempotency.models import MAX_KEY_LENGTH
 
 HEADER = "Idempotency-Key"
+HEADER_DESCRIPTION = (
+    "Extension: retry safely. A retry with the same key and the same request returns the "
+    "first response (with Idempotent-Replayed: true) and writes nothing; the same key with "
+    "another request is 422. Keys are kept at least 24 hours, per account."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,17 +40,16 @@ def _checked(key: str) -> str:
     return key
 
 
-def _idempotency(*, with_body: bool) -> Any:
+def _claim_key(*, with_body: bool) -> Callable[..., AsyncIterator[Claim | None]]:
+    body_errors = (PayloadTooLarge, UnsupportedMediaType) if with_body else ()
+
+    @raises(InvalidParameter, IdempotencyKeyInUse, IdempotencyKeyReused, *body_errors)
     async def claim_key(
         request: Request,
         principal: CustomersWrite,
         idempotency_key: Annotated[
             str | None,
-            Header(
-                alias=HEADER,
-                description="Extension: retry safely. A retry with the same key and request "
-                "returns the first response (Idempotent-Replayed: true) and writes nothing.",
-            ),
+            Header(alias=HEADER, description=HEADER_DESCRIPTION),
         ] = None,
     ) -> AsyncIterator[Claim | None]:
         if idempotency_key is None:
@@ -61,11 +66,16 @@ def _idempotency(*, with_body: bool) -> Any:
             await service.settle_failure(database, principal.account_id, key, error)
             raise
 
-    return Depends(claim_key, scope="function")
+    return claim_key
 
 
-IdempotentCreate = Annotated[Claim | None, _idempotency(with_body=True)]
-IdempotentAction = Annotated[Claim | None, _idempotency(with_body=False)]
+_CLAIM_WITH_BODY = _claim_key(with_body=True)
+_CLAIM_WITHOUT_BODY = _claim_key(with_body=False)
+# What a route that takes an Idempotency-Key depends on (the served document looks for it).
+KEY_CLAIMS = (_CLAIM_WITH_BODY, _CLAIM_WITHOUT_BODY)
+
+IdempotentCreate = Annotated[Claim | None, Depends(_CLAIM_WITH_BODY, scope="function")]
+IdempotentAction = Annotated[Claim | None, Depends(_CLAIM_WITHOUT_BODY, scope="function")]
 
 
 async def remember(

@@ -82,9 +82,9 @@ async def store(
     await repository.store_response(connection, account_id, key, status, body, location)
 
 
-def is_stored(error: AppError) -> bool:
+def is_stored(kind: type[AppError]) -> bool:
     """Errors about the stored data's state (404, 400 customer_archived…) are replayed too."""
-    return error.status in STORED_ERROR_STATUSES and error.code not in UNSTORED_ERROR_CODES
+    return kind.status in STORED_ERROR_STATUSES and kind.code not in UNSTORED_ERROR_CODES
 
 
 async def settle_failure(
@@ -92,7 +92,7 @@ async def settle_failure(
 ) -> None:
     """After a failed request: store a state error's response, or release the key."""
     async with database.transaction() as connection:
-        if isinstance(error, AppError) and is_stored(error):
+        if isinstance(error, AppError) and is_stored(type(error)):
             await store(connection, account_id, key, error.status, json.dumps(error.document()))
         else:
             await repository.release(connection, account_id, key)

@@ -9,50 +9,14 @@ before their length is checked, so a pattern, not ``maxLength``, states the boun
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel
 
-from altpay.auth.schemas import TokenReply
-from altpay.core.health import Health
 from altpay.core.text import MAX_EMAIL_LENGTH
 from altpay.customers.schemas import CreateCustomerInput, CustomerReply, PatchCustomerRequest
 from altpay.openapi import patterns
+from altpay.openapi.objects import EXTENSION, Schema
 from altpay.payment_methods.schemas import GetPaymentMethodsReply, PaymentMethod
 from altpay.users.schemas import CreateCustomerUserInput, CustomerUser
-
-Schema = dict[str, Any]
-EXTENSION = "x-extension"
-
-# The closed catalogue of HttpError codes (behaviour.md, "Errors"), with what each means.
-ERROR_CODES = {
-    "invalid_json": "the body is not valid JSON, or not a JSON object",
-    "invalid_parameter": "a parameter or header is malformed or out of range",
-    "invalid_cursor": "a cursor does not decode, was altered, or belongs to another list",
-    "customer_archived": "the customer is archived",
-    "customer_already_archived": "the customer is already archived",
-    "customer_not_archived": "the customer is not archived",
-    "unauthorized": "no, malformed, expired, altered or revoked bearer token",
-    "forbidden": "the token lacks the operation's scope",
-    "not_found": "no such object for this account",
-    "method_not_allowed": "the path does not have this method",
-    "idempotency_key_in_use": "the first request with this Idempotency-Key is still running",
-    "payload_too_large": "the body is over 1 MiB",
-    "unsupported_media_type": "the body is not application/json",
-    "validation_error": "the body is well-formed but its fields are invalid",
-    "idempotency_key_reused": "this Idempotency-Key came with a different request",
-    "rate_limited": "over the client's request rate",
-    "internal_error": "a fault of the service",
-    "unavailable": "the database is unreachable or not migrated",
-}
-OAUTH_ERROR_CODES = {
-    "invalid_request": "the body is not a form, a parameter is missing or repeated, "
-    "or the client authenticated in two ways",
-    "invalid_client": "unknown client, wrong secret, disabled client, or no credentials",
-    "unsupported_grant_type": "grant_type is not client_credentials",
-    "invalid_scope": "a scope is unknown, or not one the client may have",
-    "rate_limited": "too many token requests for this client id or address",
-}
 
 _TEXT_255 = patterns.text(255, required=False)
 _EMAIL = {
@@ -139,7 +103,7 @@ _REPLY_FIELDS: dict[str, dict[str, Schema]] = {
 }
 
 
-def _describe(schema: Schema, model: type[BaseModel]) -> None:
+def describe(schema: Schema, model: type[BaseModel]) -> None:
     """Fills in the model's field descriptions where the vendor wrote none."""
     for name, field in model.model_fields.items():
         prop = schema["properties"].get(name)
@@ -161,14 +125,14 @@ def _refine_input(schema: Schema, model: type[BaseModel], fields: dict[str, Sche
     schema["additionalProperties"] = False
     vendor = schema.get("description")
     schema["description"] = f"{vendor}. {TRIMMED}" if vendor else TRIMMED
-    _describe(schema, model)
+    describe(schema, model)
 
 
 def _refine_reply(schema: Schema, model: type[BaseModel], fields: dict[str, Schema]) -> None:
     for name, refinement in fields.items():
         schema["properties"].setdefault(name, {}).update(refinement)
     schema["required"] = list(model.model_fields)
-    _describe(schema, model)
+    describe(schema, model)
 
 
 def _page(schema: Schema) -> None:
@@ -182,17 +146,8 @@ def _page(schema: Schema) -> None:
     schema["description"] = "A page, newest first."
 
 
-def _http_error(schema: Schema) -> None:
-    schema["required"] = ["code", "message", "validation_errors"]
-    schema["properties"]["code"]["enum"] = list(ERROR_CODES)
-    schema["description"] = (
-        "Every error outside /oauth/token. validation_errors maps each offending field or "
-        "parameter to a message; {} when there is none."
-    )
-
-
 def refine_schemas(schemas: dict[str, Schema]) -> None:
-    """Refines the vendor's component schemas in place and adds the service's own."""
+    """Refines the vendor's input, reply and page schemas in place."""
     for name, model in INPUTS.items():
         fields = _USER_FIELDS if name == "CreateCustomerUserInput" else _CUSTOMER_FIELDS
         _refine_input(schemas[name], model, fields)
@@ -200,55 +155,3 @@ def refine_schemas(schemas: dict[str, Schema]) -> None:
         _refine_reply(schemas[name], model, _REPLY_FIELDS.get(name, {}))
     _page(schemas["PaginatedResponse-CustomerReply"])
     _page(schemas["PaginatedResponse-CustomerUser"])
-    _http_error(schemas["HttpError"])
-    schemas.update(_token_schemas())
-    schemas["Health"] = {
-        "type": "object",
-        "properties": {"status": {"type": "string", "const": "ok"}},
-        "required": list(Health.model_fields),
-        EXTENSION: True,
-    }
-
-
-def _token_schemas() -> dict[str, Schema]:
-    reply: Schema = {
-        "type": "object",
-        "description": "RFC 6749 §5.1. No refresh token.",
-        "properties": {
-            "access_token": {"type": "string"},
-            "token_type": {"type": "string", "const": "Bearer"},
-            "expires_in": {"type": "integer", "minimum": 1},
-            "scope": {"type": "string"},
-        },
-        "required": list(TokenReply.model_fields),
-    }
-    _describe(reply, TokenReply)
-    return {
-        "TokenRequest": {
-            "type": "object",
-            "description": "RFC 6749 §4.4.2. Authenticate the client with HTTP Basic (the "
-            "documented way) or with client_id and client_secret, not both. Parameters "
-            "not listed here are ignored (RFC 6749 §3.2).",
-            "properties": {
-                "grant_type": {"type": "string", "enum": ["client_credentials"]},
-                "scope": {
-                    "type": "string",
-                    "description": "Space-separated scopes, a subset of the client's: "
-                    "customers:read, customers:write. Absent or blank: all of them.",
-                },
-                "client_id": {"type": "string", "description": "Without HTTP Basic only."},
-                "client_secret": {"type": "string", "description": "Without HTTP Basic only."},
-            },
-            "required": ["grant_type"],
-        },
-        "TokenReply": reply,
-        "OAuthError": {
-            "type": "object",
-            "description": "RFC 6749 §5.2: every error of /oauth/token but a 500.",
-            "properties": {
-                "error": {"type": "string", "enum": list(OAUTH_ERROR_CODES)},
-                "error_description": {"type": "string"},
-            },
-            "required": ["error", "error_description"],
-        },
-    }

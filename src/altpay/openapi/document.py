@@ -1,21 +1,25 @@
 """The served OpenAPI document: the vendor's own (``vendor.json``), refined.
 
 Every path, method, operationId, parameter, field, summary and description of the vendor's
-document is kept; the refinements add what the service decides and really does
-(``components``, ``operations``), the token endpoint and the probes, and a ``servers``
-entry for the instance that serves it. Additions that are not in the vendor's API are
-marked ``x-extension: true``.
+document is kept; the refinements add what the service decides and really does, read from
+the application's routes (their errors, parameters and words), the token endpoint and the
+probes, and a ``servers`` entry for the instance that serves it. Additions that are not in
+the vendor's API are marked ``x-extension: true``.
 """
 
 from __future__ import annotations
 
-import copy
 import json
-from functools import cache
+from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
-from altpay.openapi import components, operations
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
+
+from altpay.openapi import components, errors, headers, parameters, probes, token
+from altpay.openapi.objects import Schema
+from altpay.openapi.operations import refine_operation
 
 Document = dict[str, Any]
 
@@ -39,37 +43,69 @@ def vendor_document() -> Document:
     return document
 
 
-@cache
-def _refined() -> Document:
+def served_document(routes: Iterable[BaseRoute], server_url: str | None = None) -> Document:
+    """The document of the application whose ``routes`` these are (those in its schema);
+    ``servers`` names ``server_url`` when it is known."""
+    # About a millisecond: built afresh for each request, with no cache to keep in step.
     document = vendor_document()
     document["info"]["description"] = _DESCRIPTION
     parts = document["components"]
     flow = parts["securitySchemes"]["OAuth2ClientCredentials"]["flows"]["clientCredentials"]
     # The vendor's operations require customers:read/customers:write, not its read/write.
     flow["scopes"] = dict(_SCOPES)
-    components.refine_schemas(parts["schemas"])
-    parts["headers"] = operations.headers()
-    parts["parameters"] = {"IdempotencyKey": operations.idempotency_key_parameter()}
-    parts["responses"] = {"MethodNotAllowed": operations.method_not_allowed()}
-    for path_item in document["paths"].values():
-        for operation in path_item.values():
-            operations.refine_parameters(operation)
-            operations.refine_operation(operation)
-    document["paths"]["/oauth/token"] = operations.token_path()
-    document["paths"].update(operations.health_paths())
+    schemas = parts["schemas"]
+    components.refine_schemas(schemas)
+    errors.refine_http_error(schemas["HttpError"])
+    schemas.update(token.schemas())
+    schemas["Health"] = probes.health_schema()
+    parts["headers"] = headers.components()
+    parts["parameters"] = {"IdempotencyKey": parameters.idempotency_key()}
+    parts["responses"] = {"MethodNotAllowed": errors.method_not_allowed()}
+    document["paths"].update(_refined_paths(document["paths"], routes))
     document["tags"] = [
         {"name": "Customers"},
         {"name": "OAuth", "description": "Access tokens (RFC 6749 client credentials)."},
-        {"name": "Operations", "description": "Extension: probes for load balancers."},
+        {"name": probes.TAG, "description": "Extension: probes for load balancers."},
     ]
-    return document
-
-
-def served_document(server_url: str | None = None) -> Document:
-    """The refined document; ``servers`` names ``server_url`` when it is known."""
-    document = copy.deepcopy(_refined())
     if server_url:
         document["servers"] = [{"url": server_url.rstrip("/"), "description": "This instance"}]
     else:
         document["servers"] = [{"url": "/"}]
     return document
+
+
+def api_routes(routes: Iterable[BaseRoute]) -> list[APIRoute]:
+    """The routes in the schema, those of the routers the application includes too (which
+    FastAPI keeps behind one route per router). altpay includes them without a prefix."""
+    return [
+        context.original_route
+        for context in iter_route_contexts(list(routes))
+        if isinstance(context.original_route, APIRoute) and context.original_route.include_in_schema
+    ]
+
+
+def _refined_paths(vendor_paths: Document, routes: Iterable[BaseRoute]) -> Document:
+    """The vendor's paths refined from their routes, then the token endpoint's and the probes'."""
+    by_operation = {route.operation_id: route for route in api_routes(routes)}
+    for path_item in vendor_paths.values():
+        for operation in path_item.values():
+            refine_operation(operation, by_operation.pop(operation["operationId"]))
+    token_route = by_operation.pop(token.OPERATION_ID)
+    paths = {token_route.path: _path_item(token_route, token.operation(token_route))}
+    for route in by_operation.values():
+        if probes.TAG not in route.tags:
+            raise LookupError(f"{route.operation_id}: neither the vendor's nor a probe")
+        paths[route.path] = _path_item(route, probes.operation(route))
+    return paths
+
+
+def _path_item(route: APIRoute, operation: Schema) -> Document:
+    """``operation`` under the route's method, in the route's words, with no token needed."""
+    words = {
+        "tags": route.tags,
+        "summary": route.summary,
+        "description": route.description,
+        "operationId": route.operation_id,
+        "security": [],
+    }
+    return {method.lower(): {**words, **operation} for method in route.methods or ()}

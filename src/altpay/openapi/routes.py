@@ -15,4 +15,4 @@ router = APIRouter(include_in_schema=False)
 @router.get(OPENAPI_PATH)
 async def openapi_document(request: Request) -> JSONResponse:
     # base_url carries the scheme, host and root path this request came through.
-    return JSONResponse(served_document(str(request.base_url)))
+    return JSONResponse(served_document(request.app.routes, str(request.base_url)))

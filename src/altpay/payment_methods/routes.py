@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from altpay.auth.dependencies import CustomersRead
+from altpay.core.errors import raises
 from altpay.core.http.connections import ReadConnection
 from altpay.core.http.params import CustomerId, PaymentMethodId
+from altpay.customers.errors import CustomerNotFound
 from altpay.payment_methods import service
+from altpay.payment_methods.errors import PaymentMethodNotFound
 from altpay.payment_methods.schemas import GetPaymentMethodsReply, PaymentMethod
 
 router = APIRouter(tags=["Customers"])
@@ -18,6 +21,7 @@ router = APIRouter(tags=["Customers"])
     operation_id="listPaymentMethods",
     summary="List payment methods",
 )
+@raises(CustomerNotFound)
 async def list_payment_methods(
     principal: CustomersRead, id: CustomerId, connection: ReadConnection
 ) -> GetPaymentMethodsReply:
@@ -30,6 +34,7 @@ async def list_payment_methods(
     operation_id="getPaymentMethod",
     summary="Get payment method by ID",
 )
+@raises(CustomerNotFound, PaymentMethodNotFound)
 async def get_payment_method(
     principal: CustomersRead,
     id: CustomerId,

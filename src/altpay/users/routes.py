@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from altpay.auth.dependencies import CustomersRead, CustomersWrite
+from altpay.core.errors import ValidationFailed, raises
 from altpay.core.http.body import json_body
 from altpay.core.http.connections import ReadConnection, WriteConnection
 from altpay.core.http.params import CustomerId
 from altpay.core.pagination import Pages, pages_of
+from altpay.customers.errors import CustomerArchived, CustomerNotFound
 from altpay.idempotency.dependencies import IdempotentCreate, remember
 from altpay.users import service
 from altpay.users.schemas import CreateCustomerUserInput, CustomerUser, CustomerUserPage
@@ -24,6 +26,7 @@ UserPages = Annotated[Pages, pages_of("users", CustomersRead, per="id")]
 @router.get(
     "/customers/{id}/users", operation_id="listCustomerUsers", summary="List customer users"
 )
+@raises(CustomerNotFound)
 async def list_customer_users(
     pages: UserPages, id: CustomerId, connection: ReadConnection
 ) -> CustomerUserPage:
@@ -37,6 +40,7 @@ async def list_customer_users(
     summary="Create a customer user",
     status_code=201,
 )
+@raises(CustomerNotFound, CustomerArchived, ValidationFailed)
 async def create_customer_user(
     principal: CustomersWrite,
     id: CustomerId,

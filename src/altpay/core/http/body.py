@@ -14,7 +14,13 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from altpay.core.errors import InvalidJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from altpay.core.errors import (
+    InvalidJson,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    raises,
+)
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -104,6 +110,7 @@ def validation_messages(error: ValidationError) -> dict[str, str]:
 def json_body(model: type[Model]) -> Callable[[Request], Coroutine[Any, Any, Model]]:
     """A dependency that yields the request body validated as ``model``."""
 
+    @raises(PayloadTooLarge, UnsupportedMediaType, InvalidJson, ValidationFailed)
     async def parse(request: Request) -> Model:
         document = await read_json_object(request)
         try:
