@@ -177,3 +177,74 @@ def test_the_cli_migrates_postgresql_and_reports_the_revision(tmp_path: Path) ->
     assert upgraded.status == 0, upgraded.stderr
     assert after.status == 0, after.stderr
     assert after.stdout.strip() == head_revision()
+
+
+def _run_sql(settings: Settings, *statements: str) -> list[Any]:
+    """Runs each statement in one transaction; the rows of the last."""
+
+    def run(connection: Connection) -> list[Any]:
+        rows: list[Any] = []
+        for statement in statements:
+            result = connection.execute(text(statement))
+            rows = list(result.all()) if result.returns_rows else []
+        return rows
+
+    async def work() -> list[Any]:
+        database = open_database(settings)
+        try:
+            return await database.run_sync(run)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(work())
+
+
+_NOW = "'2026-11-30 12:00:00+00:00'"
+_ROWS_AT_0003 = (
+    f"INSERT INTO accounts VALUES ('acct_1', 'Acme', {_NOW}, {_NOW})",
+    *(
+        "INSERT INTO customers (id, account_id, name, name_folded, legal_name, email, ein,"
+        " external_id, street_address, sub_premise, city, state, postal_code, country,"
+        f" created_at, updated_at) VALUES ('{customer}', 'acct_1', 'Acme', 'acme', '',"
+        f" 'a@acme.example', '', NULL, '', '', '', '', '', '', {_NOW}, {_NOW})"
+        for customer in ("cus_1", "cus_2")
+    ),
+    "INSERT INTO customer_users (id, customer_id, email, email_folded, first_name, last_name,"
+    " job_title, phone, created_at, updated_at) VALUES ('usr_1', 'cus_1', 'ana@acme.example',"
+    f" 'ana@acme.example', 'Ana', 'Lopez', '', '', {_NOW}, {_NOW})",
+    *(
+        "INSERT INTO payment_methods (id, customer_id, type, brand, last4, exp_month, exp_year,"
+        f" is_default, created_at, updated_at) VALUES ('{method}', '{customer}', 'card',"
+        f" 'visa', '4242', '12', '2030', {default}, {_NOW}, {_NOW})"
+        for method, customer, default in (
+            ("pm_1", "cus_1", "false"),
+            ("pm_2", "cus_1", "true"),
+            ("pm_3", "cus_2", "false"),
+        )
+    ),
+)
+
+
+def test_the_default_payment_method_moves_to_the_customer_and_back_with_data(
+    empty_database: Settings,
+) -> None:
+    """0004 on a database with rows (customers referred to by users and payment methods,
+    which SQLite's table rebuild must survive): the default stays the default."""
+    upgrade(empty_database, "0003")
+    _run_sql(empty_database, *_ROWS_AT_0003)
+
+    upgrade(empty_database, "0004")
+    defaults = "SELECT id, default_payment_method_id FROM customers ORDER BY id"
+    assert _run_sql(empty_database, defaults) == [("cus_1", "pm_2"), ("cus_2", None)]
+    assert _run_sql(empty_database, "SELECT count(*) FROM customer_users") == [(1,)]
+
+    downgrade(empty_database, "0003")
+    flags = "SELECT id, is_default FROM payment_methods ORDER BY id"
+    assert [(id, bool(flag)) for id, flag in _run_sql(empty_database, flags)] == [
+        ("pm_1", False),
+        ("pm_2", True),
+        ("pm_3", False),
+    ]
+
+    upgrade(empty_database)
+    assert _run_sql(empty_database, defaults) == [("cus_1", "pm_2"), ("cus_2", None)]

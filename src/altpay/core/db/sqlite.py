@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql import Executable
 
-from altpay.core.db.errors import as_database_error, translated
+from altpay.core.db.errors import DatabaseError, as_database_error, translated
 from altpay.core.db.protocol import SqlConnection
 from altpay.core.db.read_query import ReadQuery
 from altpay.core.settings import Settings
@@ -138,8 +138,23 @@ class SqliteDatabase:
                     yield _InlineConnection(connection)
 
     async def run_sync(self, work: Callable[[Connection], T]) -> T:
-        with self.engine.begin() as connection:
-            return work(connection)
+        """``work`` in one transaction with foreign keys unenforced until its end, as SQLite's
+        own procedure for schema changes says: Alembic's batch mode rebuilds a table (copy,
+        drop, rename), and the drop of a table that rows refer to fails while they are
+        enforced. ``PRAGMA foreign_key_check`` then refuses to commit a broken reference."""
+        with self.engine.connect() as connection:
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            driver.execute("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction
+            try:
+                with connection.begin():
+                    result = work(connection)
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                    if broken is not None:
+                        raise DatabaseError(f"a row of {broken[0]} refers to no row of {broken[2]}")
+                return result
+            finally:
+                driver.execute("PRAGMA foreign_keys=ON")
 
     async def dispose(self) -> None:
         if self._reader is not None:
