@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +12,7 @@ from fastapi.testclient import TestClient
 from altpay.app import create_app
 from altpay.core.migrate import head_revision
 from altpay.core.settings import Settings
-from tests.support.cli import Cli
+from tests.support.cli import Cli, Outcome
 
 
 def test_db_upgrade_downgrade_and_current(cli: Cli) -> None:
@@ -47,8 +48,9 @@ def customer_id(cli: Cli, account_id: str) -> str:
     return customer
 
 
-def add_card(cli: Cli, customer_id: str, *extra: str) -> dict[str, object]:
-    outcome = cli(
+def add_card_outcome(cli: Cli, customer_id: str, *extra: str) -> Outcome:
+    """``payment-methods add`` of a visa expiring 04/2030; a repeated option in ``extra`` wins."""
+    return cli(
         "payment-methods",
         "add",
         "--customer",
@@ -66,6 +68,10 @@ def add_card(cli: Cli, customer_id: str, *extra: str) -> dict[str, object]:
         "--json",
         *extra,
     )
+
+
+def add_card(cli: Cli, customer_id: str, *extra: str) -> dict[str, object]:
+    outcome = add_card_outcome(cli, customer_id, *extra)
     assert outcome.status == 0, outcome.stderr
     method: dict[str, object] = outcome.json()
     return method
@@ -148,6 +154,37 @@ def test_payment_methods_add_refuses_invalid_details(
 
     assert outcome.status == 1
     assert "error:" in outcome.stderr
+
+
+def test_payment_methods_add_names_every_bad_option_at_once(cli: Cli, customer_id: str) -> None:
+    outcome = add_card_outcome(
+        cli, customer_id, "--last4", "42", "--exp-month", "13", "--exp-year", "30"
+    )
+
+    assert outcome.status == 1
+    assert outcome.stderr == (
+        "error: --last4: must be four digits; --exp-month: must be 01-12 for a card; "
+        "--exp-year: must be four digits for a card\n"
+    )
+
+
+@pytest.mark.parametrize(("month", "year"), [("12", "1999"), ("01", "2000")])
+def test_payment_methods_add_refuses_an_expired_card(
+    cli: Cli, customer_id: str, month: str, year: str
+) -> None:
+    outcome = add_card_outcome(cli, customer_id, "--exp-month", month, "--exp-year", year)
+
+    assert outcome.status == 1
+    assert outcome.stderr == f"error: --exp-year: the card expired in {month}/{year}\n"
+
+
+def test_payment_methods_add_accepts_a_card_expiring_this_month(cli: Cli, customer_id: str) -> None:
+    today = datetime.now(UTC)
+    outcome = add_card_outcome(
+        cli, customer_id, "--exp-month", f"{today.month:02d}", "--exp-year", str(today.year)
+    )
+
+    assert outcome.status == 0, outcome.stderr
 
 
 def test_payment_methods_add_with_an_unknown_type_is_bad_usage(cli: Cli, customer_id: str) -> None:
