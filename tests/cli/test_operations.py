@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -249,6 +249,42 @@ def test_seed_fills_an_account(cli: Cli, account_id: str) -> None:
     assert all(customer["email"] and customer["country"] for customer in everyone)
     assert any(customer["default_payment_method_id"] for customer in everyone)
     assert sum(len(page) for page in users) > 0
+
+
+def test_seed_spreads_created_at_over_two_years_with_time_ordered_ids(
+    cli: Cli, account_id: str
+) -> None:
+    outcome = cli("seed", "--account", account_id, "--customers", "30", "--seed", "3")
+    started = datetime.now(UTC)
+
+    assert outcome.status == 0, outcome.stderr
+    a_year_ago = (started - timedelta(days=365)).isoformat().replace("+00:00", "Z")
+    with api_as(cli, account_id) as (api, headers):
+        everyone = api.get("/customers?include_archived=true", headers=headers).json()["data"]
+        recent = api.get(
+            "/customers",
+            params={"include_archived": "true", "created_at_start": a_year_ago},
+            headers=headers,
+        ).json()["data"]
+    created = [datetime.fromisoformat(customer["created_at"]) for customer in everyone]
+    # Newest first by created_at, and the ids (ULIDs, time-ordered) sort the same way.
+    assert created == sorted(created, reverse=True)
+    assert [c["id"] for c in everyone] == sorted((c["id"] for c in everyone), reverse=True)
+    assert timedelta(days=700) < started - created[-1] <= timedelta(days=731)
+    assert started - created[0] < timedelta(days=30)
+    assert 5 < len(recent) < 25
+
+
+def test_seed_with_no_spread_creates_everything_now(cli: Cli, account_id: str) -> None:
+    before = datetime.now(UTC)
+    outcome = cli("seed", "--account", account_id, "--customers", "5", "--spread-days", "0")
+
+    assert outcome.status == 0, outcome.stderr
+    with api_as(cli, account_id) as (api, headers):
+        everyone = api.get("/customers?include_archived=true", headers=headers).json()["data"]
+    created = [datetime.fromisoformat(customer["created_at"]) for customer in everyone]
+    assert len(created) == 5
+    assert all(before - timedelta(seconds=5) < moment <= datetime.now(UTC) for moment in created)
 
 
 def test_seed_into_an_unknown_account_is_refused(cli: Cli) -> None:
