@@ -181,3 +181,12 @@ def test_clients_enable_an_unknown_client_is_refused(cli: Cli) -> None:
 
     assert outcome.status == 1
     assert outcome.stderr == "error: No client cli_01m8bm00000000000000000000.\n"
+
+
+def test_help_shows_flags_without_a_type(cli: Cli) -> None:
+    shown = cli("clients", "create", "--help")
+
+    assert shown.status == 0
+    assert re.search(r"^  --json +Print one JSON document", shown.stdout, re.M), shown.stdout
+    assert re.search(r"^  --help +Show this message", shown.stdout, re.M), shown.stdout
+    assert "<bool>" not in shown.stdout

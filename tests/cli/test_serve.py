@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 from pathlib import Path
@@ -48,6 +49,12 @@ def test_first_start_prints_the_export_line_of_the_walk_through(tmp_path: Path) 
         assert printed_exports(server) == (
             f"export BASE={server.base_url} CLIENT_ID={client_id} CLIENT_SECRET={secret}"
         )
+        log_lines = [line for line in server.stderr().splitlines() if line.startswith("{")]
+
+    # uvicorn's start-up lines carry a coloured copy of their message, kept out of the JSON.
+    assert any("Uvicorn running" in line for line in log_lines), log_lines
+    assert all("color_message" not in json.loads(line) for line in log_lines), log_lines
+    assert all("\x1b" not in line for line in log_lines), log_lines
 
 
 def test_a_busy_port_is_one_plain_line_and_bad_usage(tmp_path: Path) -> None:
