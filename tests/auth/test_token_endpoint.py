@@ -199,6 +199,26 @@ def test_empty_grant_type_is_invalid_request(api: TestClient, tenant: Tenant) ->
     assert_oauth_error(reply, 400, "invalid_request")
 
 
+@pytest.mark.parametrize("authenticated", [True, False])
+def test_an_empty_body_says_grant_type_is_missing(
+    api: TestClient, tenant: Tenant, *, authenticated: bool
+) -> None:
+    credentials = (tenant.client_id, tenant.client_secret) if authenticated else None
+    reply = api.post(TOKEN_URL, auth=credentials)
+
+    assert_oauth_error(reply, 400, "invalid_request")
+    assert reply.json()["error_description"].startswith("grant_type is missing")
+
+
+def test_a_form_without_grant_type_says_it_is_missing(api: TestClient, tenant: Tenant) -> None:
+    reply = api.post(
+        TOKEN_URL, data={"scope": "customers:read"}, auth=(tenant.client_id, tenant.client_secret)
+    )
+
+    assert_oauth_error(reply, 400, "invalid_request")
+    assert reply.json()["error_description"].startswith("grant_type is missing")
+
+
 def test_json_body_is_invalid_request(api: TestClient, tenant: Tenant) -> None:
     reply = api.post(TOKEN_URL, json=GRANT, auth=(tenant.client_id, tenant.client_secret))
 

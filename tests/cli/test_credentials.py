@@ -104,7 +104,10 @@ def test_clients_create_with_an_invalid_scope_is_refused(cli: Cli, account_id: s
     )
 
     assert outcome.status == 1
-    assert "scope" in outcome.stderr
+    # In the terms of the command line, not of an HTTP body ("The request has invalid fields.").
+    assert outcome.stderr.startswith("error: --scopes: "), outcome.stderr
+    assert "admin" in outcome.stderr
+    assert "request" not in outcome.stderr
 
 
 def test_clients_list_and_disable(cli: Cli, account_id: str) -> None:
@@ -138,3 +141,52 @@ def test_invalid_settings_are_bad_usage(cli: Cli) -> None:
 
     assert outcome.status == 2
     assert "ALTPAY_RATE_LIMIT" in outcome.stderr
+
+
+def test_accounts_list_shows_every_account_oldest_first(cli: Cli, account_id: str) -> None:
+    second = cli("accounts", "create", "--name", "Globex", "--json").json()
+
+    listed = cli("accounts", "list", "--json")
+    as_text = cli("accounts", "list")
+
+    assert listed.status == 0, listed.stderr
+    assert listed.json() == [{"id": account_id, "name": "Acme"}, second]
+    assert f"id: {account_id}" in as_text.stdout
+    assert f"id: {second['id']}" in as_text.stdout
+
+
+def test_accounts_list_of_a_fresh_database_is_empty(cli: Cli) -> None:
+    listed = cli("accounts", "list", "--json")
+
+    assert listed.status == 0, listed.stderr
+    assert listed.json() == []
+
+
+def test_clients_enable_undoes_disable(cli: Cli, account_id: str) -> None:
+    created = cli("clients", "create", "--account", account_id, "--name", "ci", "--json").json()
+    client_id = created["client_id"]
+
+    states = []
+    for command in ("disable", "enable", "enable"):
+        outcome = cli("clients", command, client_id)
+        assert outcome.status == 0, outcome.stderr
+        [client] = cli("clients", "list", "--account", account_id, "--json").json()
+        states.append(client["disabled"])
+
+    assert states == [True, False, False]
+
+
+def test_clients_enable_an_unknown_client_is_refused(cli: Cli) -> None:
+    outcome = cli("clients", "enable", "cli_01m8bm00000000000000000000")
+
+    assert outcome.status == 1
+    assert outcome.stderr == "error: No client cli_01m8bm00000000000000000000.\n"
+
+
+def test_help_shows_flags_without_a_type(cli: Cli) -> None:
+    shown = cli("clients", "create", "--help")
+
+    assert shown.status == 0
+    assert re.search(r"^  --json +Print one JSON document", shown.stdout, re.M), shown.stdout
+    assert re.search(r"^  --help +Show this message", shown.stdout, re.M), shown.stdout
+    assert "<bool>" not in shown.stdout

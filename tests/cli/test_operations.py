@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +12,7 @@ from fastapi.testclient import TestClient
 from altpay.app import create_app
 from altpay.core.migrate import head_revision
 from altpay.core.settings import Settings
-from tests.support.cli import Cli
+from tests.support.cli import Cli, Outcome
 
 
 def test_db_upgrade_downgrade_and_current(cli: Cli) -> None:
@@ -47,8 +48,9 @@ def customer_id(cli: Cli, account_id: str) -> str:
     return customer
 
 
-def add_card(cli: Cli, customer_id: str, *extra: str) -> dict[str, object]:
-    outcome = cli(
+def add_card_outcome(cli: Cli, customer_id: str, *extra: str) -> Outcome:
+    """``payment-methods add`` of a visa expiring 04/2030; a repeated option in ``extra`` wins."""
+    return cli(
         "payment-methods",
         "add",
         "--customer",
@@ -66,6 +68,10 @@ def add_card(cli: Cli, customer_id: str, *extra: str) -> dict[str, object]:
         "--json",
         *extra,
     )
+
+
+def add_card(cli: Cli, customer_id: str, *extra: str) -> dict[str, object]:
+    outcome = add_card_outcome(cli, customer_id, *extra)
     assert outcome.status == 0, outcome.stderr
     method: dict[str, object] = outcome.json()
     return method
@@ -150,6 +156,37 @@ def test_payment_methods_add_refuses_invalid_details(
     assert "error:" in outcome.stderr
 
 
+def test_payment_methods_add_names_every_bad_option_at_once(cli: Cli, customer_id: str) -> None:
+    outcome = add_card_outcome(
+        cli, customer_id, "--last4", "42", "--exp-month", "13", "--exp-year", "30"
+    )
+
+    assert outcome.status == 1
+    assert outcome.stderr == (
+        "error: --last4: must be four digits; --exp-month: must be 01-12 for a card; "
+        "--exp-year: must be four digits for a card\n"
+    )
+
+
+@pytest.mark.parametrize(("month", "year"), [("12", "1999"), ("01", "2000")])
+def test_payment_methods_add_refuses_an_expired_card(
+    cli: Cli, customer_id: str, month: str, year: str
+) -> None:
+    outcome = add_card_outcome(cli, customer_id, "--exp-month", month, "--exp-year", year)
+
+    assert outcome.status == 1
+    assert outcome.stderr == f"error: --exp-year: the card expired in {month}/{year}\n"
+
+
+def test_payment_methods_add_accepts_a_card_expiring_this_month(cli: Cli, customer_id: str) -> None:
+    today = datetime.now(UTC)
+    outcome = add_card_outcome(
+        cli, customer_id, "--exp-month", f"{today.month:02d}", "--exp-year", str(today.year)
+    )
+
+    assert outcome.status == 0, outcome.stderr
+
+
 def test_payment_methods_add_with_an_unknown_type_is_bad_usage(cli: Cli, customer_id: str) -> None:
     outcome = cli(
         "payment-methods",
@@ -212,6 +249,42 @@ def test_seed_fills_an_account(cli: Cli, account_id: str) -> None:
     assert all(customer["email"] and customer["country"] for customer in everyone)
     assert any(customer["default_payment_method_id"] for customer in everyone)
     assert sum(len(page) for page in users) > 0
+
+
+def test_seed_spreads_created_at_over_two_years_with_time_ordered_ids(
+    cli: Cli, account_id: str
+) -> None:
+    outcome = cli("seed", "--account", account_id, "--customers", "30", "--seed", "3")
+    started = datetime.now(UTC)
+
+    assert outcome.status == 0, outcome.stderr
+    a_year_ago = (started - timedelta(days=365)).isoformat().replace("+00:00", "Z")
+    with api_as(cli, account_id) as (api, headers):
+        everyone = api.get("/customers?include_archived=true", headers=headers).json()["data"]
+        recent = api.get(
+            "/customers",
+            params={"include_archived": "true", "created_at_start": a_year_ago},
+            headers=headers,
+        ).json()["data"]
+    created = [datetime.fromisoformat(customer["created_at"]) for customer in everyone]
+    # Newest first by created_at, and the ids (ULIDs, time-ordered) sort the same way.
+    assert created == sorted(created, reverse=True)
+    assert [c["id"] for c in everyone] == sorted((c["id"] for c in everyone), reverse=True)
+    assert timedelta(days=700) < started - created[-1] <= timedelta(days=731)
+    assert started - created[0] < timedelta(days=30)
+    assert 5 < len(recent) < 25
+
+
+def test_seed_with_no_spread_creates_everything_now(cli: Cli, account_id: str) -> None:
+    before = datetime.now(UTC)
+    outcome = cli("seed", "--account", account_id, "--customers", "5", "--spread-days", "0")
+
+    assert outcome.status == 0, outcome.stderr
+    with api_as(cli, account_id) as (api, headers):
+        everyone = api.get("/customers?include_archived=true", headers=headers).json()["data"]
+    created = [datetime.fromisoformat(customer["created_at"]) for customer in everyone]
+    assert len(created) == 5
+    assert all(before - timedelta(seconds=5) < moment <= datetime.now(UTC) for moment in created)
 
 
 def test_seed_into_an_unknown_account_is_refused(cli: Cli) -> None:

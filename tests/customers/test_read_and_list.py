@@ -225,3 +225,34 @@ def test_company_name_with_a_control_character_is_a_bad_parameter(
     reply = api.get("/customers", params={"company_name": "ac\x00me"}, headers=tenant.headers)
 
     assert_http_error(reply, 400, "invalid_parameter", fields=["company_name"])
+
+
+def test_an_unencoded_plus_in_a_timestamp_says_to_send_it_as_2b(
+    api: TestClient, tenant: Tenant
+) -> None:
+    # What curl sends for ...?created_at_start=2026-01-01T22:43:40+00:00: the + is a space.
+    reply = api.get("/customers?created_at_start=2026-01-01T22:43:40+00:00", headers=tenant.headers)
+
+    body = assert_http_error(reply, 400, "invalid_parameter", fields=["created_at_start"])
+    assert "%2B" in body["validation_errors"]["created_at_start"]
+    assert body["message"] == "A query parameter is malformed or out of range."
+
+
+def test_a_timestamp_without_an_offset_is_not_blamed_on_a_plus(
+    api: TestClient, tenant: Tenant
+) -> None:
+    reply = api.get("/customers?created_at_start=2026-01-01T22:43:40", headers=tenant.headers)
+
+    body = assert_http_error(reply, 400, "invalid_parameter", fields=["created_at_start"])
+    assert body["validation_errors"] == {
+        "created_at_start": "must be an RFC 3339 timestamp with an offset"
+    }
+
+
+def test_a_malformed_query_parameter_is_called_a_query_parameter(
+    api: TestClient, tenant: Tenant
+) -> None:
+    reply = api.get("/customers?limit=many", headers=tenant.headers)
+
+    body = assert_http_error(reply, 400, "invalid_parameter", fields=["limit"])
+    assert body["message"] == "A query parameter is malformed or out of range."

@@ -165,7 +165,8 @@ def test_a_malformed_key_is_refused(api: TestClient, tenant: Tenant, key: bytes)
     headers: dict[str, str | bytes] = {**tenant.headers, "Idempotency-Key": key}
     reply = api.post("/customers", json=CUSTOMER, headers=headers)
 
-    assert_http_error(reply, 400, "invalid_parameter", fields=["Idempotency-Key"])
+    body = assert_http_error(reply, 400, "invalid_parameter", fields=["Idempotency-Key"])
+    assert body["message"] == "The Idempotency-Key header is malformed."
     assert customers_of(api, tenant) == []
 
 

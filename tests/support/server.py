@@ -184,6 +184,15 @@ def printed_credentials(server: Server) -> tuple[str, str]:
     return client_id[1], secret[1]
 
 
+def printed_exports(server: Server) -> str:
+    """The ``export BASE=… CLIENT_ID=… CLIENT_SECRET=…`` line a first start prints."""
+    line = re.search(
+        r"^\s*(export BASE=\S+ CLIENT_ID=\S+ CLIENT_SECRET=\S+)$", server.stdout(), re.M
+    )
+    assert line, server.output()
+    return line[1]
+
+
 # --- Talking to a server -----------------------------------------------------------------
 
 

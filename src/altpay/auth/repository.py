@@ -20,6 +20,11 @@ async def get_account(connection: SqlConnection, account_id: str) -> Row[Any] | 
     return result.first()
 
 
+async def list_accounts(connection: SqlConnection) -> list[Row[Any]]:
+    query = select(accounts).order_by(accounts.c.created_at, accounts.c.id)
+    return list((await connection.execute(query)).all())
+
+
 async def any_account(connection: SqlConnection) -> bool:
     return await connection.scalar(select(accounts.c.id).limit(1)) is not None
 
@@ -42,13 +47,16 @@ async def list_clients(connection: SqlConnection, account_id: str) -> list[Row[A
     return list((await connection.execute(query)).all())
 
 
-async def disable_client(connection: SqlConnection, client_id: str, at: datetime) -> bool:
+async def set_client_disabled_at(
+    connection: SqlConnection, client_id: str, disabled_at: datetime | None, *, now: datetime
+) -> None:
+    """Disables the client at ``disabled_at``, or enables it again with None."""
     query = (
         update(api_clients)
-        .where(api_clients.c.id == client_id, api_clients.c.disabled_at.is_(None))
-        .values(disabled_at=at, updated_at=at)
+        .where(api_clients.c.id == client_id)
+        .values(disabled_at=disabled_at, updated_at=now)
     )
-    return (await connection.execute(query)).rowcount > 0
+    await connection.execute(query)
 
 
 async def client_is_active(connection: SqlConnection, client_id: str) -> bool:

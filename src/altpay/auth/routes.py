@@ -44,13 +44,24 @@ def _authentication_failed() -> OAuthError:
     )
 
 
+_MISSING_GRANT_TYPE = (
+    f"grant_type is missing: send grant_type=client_credentials in an {FORM_MEDIA_TYPE} body."
+)
+
+
 async def _read_form(request: Request) -> dict[str, str]:
-    if media_type_of(request) != FORM_MEDIA_TYPE:
-        raise _invalid_request(f"The body must be {FORM_MEDIA_TYPE}.")
     try:
         raw = await read_limited_body(request, MAX_FORM_BYTES)
+    except PayloadTooLarge as error:
+        raise _invalid_request("The body is not a valid form.") from error
+    if media_type_of(request) != FORM_MEDIA_TYPE:
+        # No body at all: what is missing is the grant, not a media type.
+        raise _invalid_request(
+            _MISSING_GRANT_TYPE if not raw else f"The body must be {FORM_MEDIA_TYPE}."
+        )
+    try:
         pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw))
-    except (PayloadTooLarge, UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError) as error:
         raise _invalid_request("The body is not a valid form.") from error
     form = dict(pairs)
     if len(form) != len(pairs):
@@ -121,7 +132,7 @@ async def create_access_token(
     await _enforce_rate(auth, request, credentials.client_id)
     grant_type = form.get("grant_type")
     if not grant_type:
-        raise _invalid_request("grant_type is required.")
+        raise _invalid_request(_MISSING_GRANT_TYPE)
     if grant_type != "client_credentials":
         raise OAuthError("unsupported_grant_type", "Only client_credentials is supported.")
     if not is_well_formed("cli", credentials.client_id):

@@ -100,10 +100,30 @@ def _client_out(row: Any) -> ClientOut:
     )
 
 
+async def list_accounts(connection: SqlConnection) -> list[AccountOut]:
+    return [
+        AccountOut(id=row.id, name=row.name) for row in await repository.list_accounts(connection)
+    ]
+
+
 async def disable_client(connection: SqlConnection, client_id: str) -> None:
-    if await repository.get_client(connection, client_id) is None:
+    await _set_client_enabled(connection, client_id, enabled=False)
+
+
+async def enable_client(connection: SqlConnection, client_id: str) -> None:
+    await _set_client_enabled(connection, client_id, enabled=True)
+
+
+async def _set_client_enabled(connection: SqlConnection, client_id: str, *, enabled: bool) -> None:
+    client = await repository.get_client(connection, client_id)
+    if client is None:
         raise UnknownClient(f"No client {client_id}.")
-    await repository.disable_client(connection, client_id, utc_now())
+    if enabled == (client.disabled_at is None):
+        return  # already so: a disabled client keeps the time it was first disabled
+    now = utc_now()
+    await repository.set_client_disabled_at(
+        connection, client_id, None if enabled else now, now=now
+    )
 
 
 async def grant_client_credentials(

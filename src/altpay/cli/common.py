@@ -52,9 +52,18 @@ def load_settings() -> Settings:
         fail(f"invalid settings: {problems}", EXIT_USAGE)
 
 
+def option_name(field: str) -> str:
+    """The command-line option of a field: ``exp_month`` is ``--exp-month``."""
+    return "--" + field.replace("_", "-")
+
+
 def refusal_message(error: AppError) -> str:
-    details = "; ".join(f"{field}: {message}" for field, message in error.validation_errors.items())
-    return f"{error.message} {details}".strip()
+    """An error in the terms of the command line: the options at fault, not the HTTP fields."""
+    if not error.validation_errors:
+        return error.message
+    return "; ".join(
+        f"{option_name(field)}: {message}" for field, message in error.validation_errors.items()
+    )
 
 
 def run_guarded(work: Callable[[], Coroutine[Any, Any, T]]) -> T:

@@ -25,6 +25,13 @@ def create_account(
     emit(account, as_json)
 
 
+@accounts.command("list")
+def list_accounts(as_json: bool = JsonOption) -> None:
+    """List every account, oldest first (the sandbox account is the first)."""
+    listed = in_transaction(load_settings(), service.list_accounts)
+    emit(list(listed), as_json)
+
+
 @clients.command("create")
 def create_client(
     account: Annotated[str, typer.Option(help="The account the client acts for (acct_…).")],
@@ -66,3 +73,12 @@ def disable_client(
         load_settings(), lambda connection: service.disable_client(connection, client_id)
     )
     say(f"Client {client_id} is disabled.")
+
+
+@clients.command("enable")
+def enable_client(
+    client_id: Annotated[str, typer.Argument(help="The client to enable again (cli_…).")],
+) -> None:
+    """Enable a disabled client again: it gets tokens, and works within a minute."""
+    in_transaction(load_settings(), lambda connection: service.enable_client(connection, client_id))
+    say(f"Client {client_id} is enabled.")

@@ -6,6 +6,7 @@ import math
 import os
 import shutil
 import signal
+import socket
 import tempfile
 from types import FrameType
 from typing import Annotated
@@ -16,7 +17,7 @@ from altpay.auth import repository as auth_repository
 from altpay.auth import service as auth_service
 from altpay.auth.schemas import NewClientOut
 from altpay.auth.tokens import ALL_SCOPES
-from altpay.cli.common import guarded, in_transaction, load_settings, say
+from altpay.cli.common import EXIT_USAGE, fail, guarded, in_transaction, load_settings, say
 from altpay.core import migrate
 from altpay.core.db import SqlConnection
 from altpay.core.observability import configure_logging
@@ -69,6 +70,9 @@ def _print_sandbox_credentials(client: NewClientOut, base_url: str) -> None:
                 f"  account_id:    {client.account_id}",
                 f"  client_id:     {client.client_id}",
                 f"  client_secret: {client.client_secret}",
+                "Paste into your shell for the README's walk-through:",
+                f"  export BASE={base_url} CLIENT_ID={client.client_id} "
+                f"CLIENT_SECRET={client.client_secret}",
                 "Get a token:",
                 f"  curl -s -u '{client.client_id}:{client.client_secret}' "
                 f"-d grant_type=client_credentials {base_url}/oauth/token",
@@ -76,6 +80,34 @@ def _print_sandbox_credentials(client: NewClientOut, base_url: str) -> None:
             ]
         )
     )
+
+
+CREDENTIALS_AGAIN = (
+    "The sandbox's client secret was shown on the first start only. For new credentials: "
+    "altpay accounts list, then altpay clients create --account acct_… --name NAME."
+)
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Binds ``host:port`` as uvicorn will (SO_REUSEADDR), before anything is announced.
+
+    uvicorn binds only after the app has started, and reports a busy port as a log line;
+    this way a busy port is one plain line and exit status 2, before the sandbox is made.
+    """
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        fail(
+            f"cannot listen on {host}:{port}: {reason.lower()} "
+            "(another server there? choose another --port, e.g. make serve PORT=8001)",
+            EXIT_USAGE,
+        )
 
 
 SERVED_APP = "altpay.app:create_served_app"
@@ -100,11 +132,14 @@ def serve_app(factory: str, *, host: str, port: int, workers: int) -> None:
 
     settings = load_settings()
     guarded(lambda: check_production_ready(settings))
+    _check_can_listen(host, port)
     guarded(lambda: migrate.upgrade(settings))
     if settings.uses_embedded_default and settings.env == "development":
         client = in_transaction(settings, _create_sandbox)
         if client is not None:
             _print_sandbox_credentials(client, f"http://{_reachable(host)}:{port}")
+        else:
+            say(CREDENTIALS_AGAIN)
     metrics_dir = None
     if workers > 1:
         # Every worker writes its metrics here, so that /metrics on any worker shows all.

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from altpay.cli.common import JsonOption, emit, fail, in_transaction, load_settings
+from altpay.cli.common import JsonOption, emit, fail, in_transaction, load_settings, option_name
 from altpay.payment_methods import service
 from altpay.payment_methods.schemas import MethodType, NewPaymentMethod
 
@@ -36,7 +36,12 @@ def add(
             default=default,
         )
     except ValidationError as error:
-        fail("; ".join(item["msg"].removeprefix("Value error, ") for item in error.errors()))
+        fail(
+            "; ".join(
+                f"{option_name(str(item['loc'][0]))}: {item['msg'].removeprefix('Value error, ')}"
+                for item in error.errors()
+            )
+        )
     created = in_transaction(
         load_settings(), lambda connection: service.add_method(connection, customer, method)
     )

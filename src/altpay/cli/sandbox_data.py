@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date
 
 from faker import Faker
 
@@ -47,6 +48,7 @@ class SandboxFactory:
 
     def __init__(self, seed: int | None = None) -> None:
         self._random = random.Random(seed)
+        self._year = date.today().year  # expiry dates in the future, whenever it runs
         us, ca = Faker("en_US"), Faker("en_CA")
         for faker in (us, ca):
             faker.seed_instance(self._random.random())
@@ -104,7 +106,7 @@ class SandboxFactory:
                         brand=self._random.choice(CARD_BRANDS),
                         last4=last4,
                         exp_month=f"{self._random.randint(1, 12):02d}",
-                        exp_year=str(self._random.randint(2027, 2032)),
+                        exp_year=str(self._year + self._random.randint(1, 6)),
                         default=index == 0,
                     )
                 )

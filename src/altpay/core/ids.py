@@ -15,8 +15,9 @@ _ULID_BODY = re.compile(r"[0-7][0-9a-hjkmnp-tv-z]{25}")
 _RANDOM_BITS = 80
 
 
-def new_id(prefix: IdPrefix) -> str:
-    return _formatted(prefix, ULID())
+def new_id(prefix: IdPrefix, created_at: datetime | None = None) -> str:
+    """A new id; of a row created at ``created_at`` (now when absent), so ids stay time-ordered."""
+    return _formatted(prefix, ULID() if created_at is None else ULID.from_datetime(created_at))
 
 
 def id_at(prefix: IdPrefix, created_at: datetime, rng: Random) -> str:

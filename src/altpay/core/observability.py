@@ -6,6 +6,7 @@ import logging
 import sys
 from contextvars import ContextVar
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.orjson import OrjsonFormatter
 
 request_id_var: ContextVar[str] = ContextVar("altpay_request_id", default="-")
@@ -27,6 +28,8 @@ def configure_logging(level: str) -> None:
             "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             datefmt="%Y-%m-%dT%H:%M:%S%z",
+            # uvicorn repeats each message with ANSI colours as ``color_message``: for a terminal.
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
         )
     )
     handler.addFilter(_RequestIdFilter())

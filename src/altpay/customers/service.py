@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from altpay.core.db import SqlConnection
@@ -76,14 +77,19 @@ async def find_customer(
 
 
 async def create_customer(
-    connection: SqlConnection, account_id: str, data: CreateCustomerInput
+    connection: SqlConnection,
+    account_id: str,
+    data: CreateCustomerInput,
+    *,
+    created_at: datetime | None = None,
 ) -> CustomerReply:
+    """Creates a customer now, or at ``created_at`` in the past (sandbox data, ``altpay seed``)."""
     values = _checked_address(data.model_dump())
     external_id = values["external_id"] or None
     if external_id and await repository.external_id_taken(connection, account_id, external_id):
         raise ValidationFailed(validation_errors=_EXTERNAL_ID_TAKEN)
-    now = utc_now()
-    customer_id = new_id("cus")
+    now = created_at or utc_now()
+    customer_id = new_id("cus", now)
     try:
         await repository.insert_customer(
             connection,

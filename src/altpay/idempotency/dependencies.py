@@ -35,7 +35,8 @@ class Claim:
 def _checked(key: str) -> str:
     if not 1 <= len(key) <= MAX_KEY_LENGTH or not all(" " <= c <= "~" for c in key):
         raise InvalidParameter(
-            validation_errors={HEADER: f"must be 1 to {MAX_KEY_LENGTH} printable ASCII characters"}
+            f"The {HEADER} header is malformed.",
+            validation_errors={HEADER: f"must be 1 to {MAX_KEY_LENGTH} printable ASCII characters"},
         )
     return key
 

@@ -79,11 +79,24 @@ def index_route_methods(app: FastAPI, routers: Iterable[APIRouter]) -> None:
 async def _parameter_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     problems: dict[str, str] = {}
+    kinds: set[str] = set()
     for item in error.errors():
         location = item.get("loc", ())
         name = str(location[-1]) if location else "request"
+        kinds.add(str(location[0]) if len(location) > 1 else "")
         problems.setdefault(name, str(item.get("msg", "is invalid")))
-    return error_response(InvalidParameter(validation_errors=problems))
+    return error_response(
+        InvalidParameter(_INPUT_KINDS.get(tuple(kinds)), validation_errors=problems)
+    )
+
+
+# The message of a parameter error names the kind of input that was wrong.
+_INPUT_KINDS: dict[tuple[str, ...], str] = {
+    ("query",): "A query parameter is malformed or out of range.",
+    ("header",): "A header is malformed or out of range.",
+    ("path",): "A path parameter is malformed or out of range.",
+    ("cookie",): "A cookie is malformed or out of range.",
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:

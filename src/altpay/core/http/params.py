@@ -15,12 +15,21 @@ _RFC3339 = re.compile(
     r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
 )
 
+# A '+' sent unencoded in a query string arrives as a space (form encoding).
+_UNENCODED_PLUS = re.compile(_RFC3339.pattern.replace("[+-]", "[ -]"))
+
 
 def parse_rfc3339(name: str, value: str | None) -> datetime | None:
     """An RFC 3339 timestamp with an offset, in UTC; InvalidParameter naming ``name`` if not."""
     if not value:
         return None
     if _RFC3339.fullmatch(value) is None:
+        if _UNENCODED_PLUS.fullmatch(value):
+            raise InvalidParameter(
+                validation_errors={
+                    name: "has a space where its offset's + should be: send + as %2B in a URL"
+                }
+            )
         raise InvalidParameter(
             validation_errors={name: "must be an RFC 3339 timestamp with an offset"}
         )
