@@ -44,6 +44,23 @@ def client(server: Server, credentials: ApiClient) -> Iterator[Client]:
         yield made
 
 
+@pytest.fixture
+def recorder() -> Iterator[Recorder]:
+    made = Recorder()
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def recorded(server: Server, credentials: ApiClient, recorder: Recorder) -> Iterator[Client]:
+    """A client whose every exchange ``recorder`` notes."""
+    http = recorder.http_client()
+    with Client(
+        server.base_url, credentials.client_id, credentials.client_secret, http_client=http
+    ) as made:
+        yield made
+
+
 def raw_get(server: Server, credentials: ApiClient, path: str, **params: Any) -> Any:
     """A GET as curl would send it, with a token of its own: what the client is held to."""
     reply = httpx.get(
@@ -79,6 +96,7 @@ class Recorder:
     def __init__(self) -> None:
         self.requests: list[str] = []
         self.responses: list[tuple[str, int, httpx.Headers]] = []
+        self._made: list[httpx.Client] = []
 
     def on_request(self, request: httpx.Request) -> None:
         self.requests.append(f"{request.method} {request.url.path}")
@@ -94,7 +112,13 @@ class Recorder:
             "request": [self.on_request],
             "response": [self.on_response],
         }
-        return httpx.Client(timeout=15, event_hooks=hooks)
+        made = httpx.Client(timeout=15, event_hooks=hooks)
+        self._made.append(made)
+        return made
+
+    def close(self) -> None:
+        for made in self._made:
+            made.close()
 
     def statuses(self, line: str) -> list[int]:
         return [status for request, status, _ in self.responses if request == line]

@@ -61,7 +61,11 @@ class LossyProxy:
             threading.Thread(target=self._serve, args=(downstream,), daemon=True).start()
 
     def _serve(self, downstream: socket.socket) -> None:
-        upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+        except OSError:
+            downstream.close()  # the server is down: the client sees its connection closed
+            return
         with self._lock:
             self._sockets += [downstream, upstream]
         from_client, from_server = bytearray(), bytearray()

@@ -10,8 +10,11 @@ import httpx
 from altpay_client.errors import AuthenticationError, error_from_response
 
 TOKEN_PATH = "/oauth/token"
-# Renew when less than this share of the lifetime is left, and at most a minute early.
+# Renew when less than a tenth of the lifetime is left, plus a second: a JWT's `exp` counts
+# whole seconds from the server's clock, so a token may end up to a second before
+# `expires_in` says. At most a minute early, and never before half the lifetime.
 RENEW_SHARE = 0.1
+RENEW_ROUNDING = 1.0
 RENEW_AT_MOST = 60.0
 
 
@@ -47,7 +50,7 @@ def token_from(response: httpx.Response) -> Token:
             request_id=response.headers.get("X-Request-Id"),
             response=response,
         ) from error
-    margin = min(RENEW_AT_MOST, lifetime * RENEW_SHARE)
+    margin = min(RENEW_AT_MOST, lifetime * RENEW_SHARE + RENEW_ROUNDING, lifetime / 2)
     return Token(access_token, time.monotonic() + lifetime - margin)
 
 
