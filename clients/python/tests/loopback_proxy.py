@@ -2,8 +2,10 @@
 
 It forwards each request whole and reads the server's whole answer; for the first request
 whose request line starts with ``drop_answer_to`` it closes the client's connection instead
-of passing the answer on: the server did the work, the client never hears of it. The
-upstream port can change while it runs (a restarted server behind one address).
+of passing the answer on: the server did the work, the client never hears of it. Requests
+whose line starts with ``refuse`` are answered ``refusal`` (``refusals`` times) without
+reaching the server. The upstream port can change while it runs (a restarted server behind
+one address).
 """
 
 from __future__ import annotations
@@ -36,12 +38,23 @@ def _read_message(sock: socket.socket, buffer: bytearray) -> bytes | None:
     return message
 
 
+def _answer(status: int, body: bytes) -> bytes:
+    head = (
+        f"HTTP/1.1 {status} Refused\r\nContent-Type: application/json\r\nRetry-After: 0\r\n"
+        f"X-Request-Id: proxy-{status}\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
 class LossyProxy:
     def __init__(self, upstream_port: int) -> None:
         self.upstream_port = upstream_port
         self.drop_answer_to: bytes | None = None
         self.request_lines: list[str] = []
         self.dropped: list[str] = []
+        self.refuse: bytes | None = None
+        self.refusals = 0
+        self.refusal = _answer(503, b'{"code": "unavailable", "message": "not ready"}')
         self._lock = threading.Lock()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._listener.getsockname()[1]
@@ -74,6 +87,14 @@ class LossyProxy:
                 line = request.split(b"\r\n", 1)[0]
                 with self._lock:
                     self.request_lines.append(line.decode())
+                    refused = self.refuse is not None and line.startswith(self.refuse)
+                    if refused:
+                        self.refusals -= 1
+                        if self.refusals <= 0:
+                            self.refuse = None
+                if refused:
+                    downstream.sendall(self.refusal)
+                    continue
                 upstream.sendall(request)
                 answer = _read_message(upstream, from_server)
                 if answer is None:

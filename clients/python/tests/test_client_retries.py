@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from altpay_client import Client, ConnectionError, RateLimitError
+from altpay_client import Client, ConnectionError, RateLimitError, ServerError
 from conftest import Recorder, raw_list, start_server
 from loopback_proxy import LossyProxy
 from tests.support.server import Server, free_port
@@ -119,3 +119,20 @@ def test_an_unreachable_server_is_a_connection_error_after_the_retries(
         client.customers.get("cus_x")
     assert "ConnectError" in unreachable.value.message
     assert recorder.requests == ["POST /oauth/token"] * 2  # the first try and one retry
+
+
+def test_a_5xx_is_retried(proxy: LossyProxy, credentials: ApiClient, recorder: Recorder) -> None:
+    http = recorder.http_client()
+    with Client(
+        proxy.base_url, credentials.client_id, credentials.client_secret, http_client=http
+    ) as client:
+        proxy.refuse, proxy.refusals = b"GET /customers ", 2
+        assert client.customers.list().first_page().data == []
+        assert recorder.statuses("GET /customers") == [503, 503, 200]
+
+        proxy.refuse, proxy.refusals = b"POST /customers ", 3  # one more than max_retries
+        with pytest.raises(ServerError) as unavailable:
+            client.customers.create(name="Never", email="n@example.com")
+    assert (unavailable.value.status, unavailable.value.code) == (503, "unavailable")
+    assert unavailable.value.request_id == "proxy-503"
+    assert recorder.statuses("POST /customers") == [503, 503, 503]
