@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from altpay_client import AsyncClient, NotFoundError, ValidationError
-from conftest import altpay_cli
+from conftest import altpay_cli, raw_list
+from loopback_proxy import LossyProxy
 from tests.support.server import Server
 from tests.support.tenants import ApiClient
 
@@ -74,3 +75,46 @@ def test_concurrent_calls_share_one_token(server: Server, credentials: ApiClient
         return tokens
 
     assert asyncio.run(scenario()) == 1
+
+
+def test_an_async_post_whose_answer_is_lost_creates_one_customer(
+    server: Server, credentials: ApiClient
+) -> None:
+    async def scenario(base_url: str) -> str:
+        async with AsyncClient(base_url, credentials.client_id, credentials.client_secret) as c:
+            return (await c.customers.create(name="Once", email="o@example.com")).id
+
+    with LossyProxy(server.port) as proxy:
+        proxy.drop_answer_to = b"POST /customers "
+        created = asyncio.run(scenario(proxy.base_url))
+        assert proxy.dropped == ["POST /customers HTTP/1.1"]
+    assert raw_list(server, credentials, "/customers") == [created]
+
+
+def test_the_async_client_renews_a_refused_token(server: Server, credentials: ApiClient) -> None:
+    async def scenario() -> list[tuple[str, int]]:
+        seen: list[tuple[str, int]] = []
+
+        async def note(response: httpx.Response) -> None:
+            seen.append((response.request.url.path, response.status_code))
+
+        http = httpx.AsyncClient(timeout=15, event_hooks={"response": [note]})
+        async with (
+            http,
+            AsyncClient(
+                server.base_url, credentials.client_id, credentials.client_secret, http_client=http
+            ) as client,
+        ):
+            await client.customers.list().first_page()
+            assert client.token is not None
+            client.token.access_token += "x"  # as good as revoked: its signature fails
+            await client.customers.list().first_page()
+        return seen
+
+    assert asyncio.run(scenario()) == [
+        ("/oauth/token", 200),
+        ("/customers", 200),
+        ("/customers", 401),
+        ("/oauth/token", 200),
+        ("/customers", 200),
+    ]

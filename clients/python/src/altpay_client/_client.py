@@ -32,6 +32,7 @@ from altpay_client.resources.customers import AsyncCustomers, Customers
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT = f"altpay-client/{__version__} python-httpx/{httpx.__version__}"
 TOKEN_SPEC = RequestSpec("POST", TOKEN_PATH, repeatable=True)
+TOKEN_HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
 
 
 class _Settings:
@@ -58,7 +59,11 @@ class _Settings:
         return self.base_url + path
 
     def headers(self, spec: RequestSpec, access_token: str) -> dict[str, str]:
-        headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+        headers = {
+            "Authorization": f"Bearer {access_token}",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
         if spec.idempotency_key:
             headers["Idempotency-Key"] = spec.idempotency_key
         return headers
@@ -92,7 +97,6 @@ class Client(_Settings):
         super().__init__(base_url, client_id, client_secret, scope, max_retries)
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=timeout)
-        self._http.headers["User-Agent"] = USER_AGENT
         self._lock = threading.Lock()
         self.customers = Customers(self)
 
@@ -123,7 +127,13 @@ class Client(_Settings):
                 form, auth = token_request(self.client_id, self.client_secret, self.scope)
                 response = self._with_retries(
                     TOKEN_SPEC,
-                    lambda: self._http.post(self.url(TOKEN_PATH), data=form, auth=auth),
+                    functools.partial(
+                        self._http.post,
+                        self.url(TOKEN_PATH),
+                        data=form,
+                        auth=auth,
+                        headers=TOKEN_HEADERS,
+                    ),
                 )
                 self.token = token_from(response)
             return self.token
@@ -180,7 +190,6 @@ class AsyncClient(_Settings):
         super().__init__(base_url, client_id, client_secret, scope, max_retries)
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
-        self._http.headers["User-Agent"] = USER_AGENT
         self._lock: asyncio.Lock | None = None  # made on first use, inside the running loop
         self.customers = AsyncCustomers(self)
 
@@ -213,7 +222,13 @@ class AsyncClient(_Settings):
                 form, auth = token_request(self.client_id, self.client_secret, self.scope)
                 response = await self._with_retries(
                     TOKEN_SPEC,
-                    lambda: self._http.post(self.url(TOKEN_PATH), data=form, auth=auth),
+                    functools.partial(
+                        self._http.post,
+                        self.url(TOKEN_PATH),
+                        data=form,
+                        auth=auth,
+                        headers=TOKEN_HEADERS,
+                    ),
                 )
                 self.token = token_from(response)
             return self.token
