@@ -95,11 +95,14 @@ class Recorder:
 
     def __init__(self) -> None:
         self.requests: list[str] = []
+        self.idempotency_keys: list[tuple[str, str | None]] = []
         self.responses: list[tuple[str, int, httpx.Headers]] = []
         self._made: list[httpx.Client] = []
 
     def on_request(self, request: httpx.Request) -> None:
-        self.requests.append(f"{request.method} {request.url.path}")
+        line = f"{request.method} {request.url.path}"
+        self.requests.append(line)
+        self.idempotency_keys.append((line, request.headers.get("Idempotency-Key")))
 
     def on_response(self, response: httpx.Response) -> None:
         request = response.request

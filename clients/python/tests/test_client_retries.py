@@ -78,6 +78,10 @@ def test_a_post_whose_answer_is_lost_creates_one_customer(
     assert status == 201
     assert headers["Idempotent-Replayed"] == "true"
     assert raw_list(server, credentials, "/customers") == [created.id]
+    keys = [key for line, key in recorder.idempotency_keys if line == "POST /customers"]
+    assert len(keys) == 2  # the lost attempt and its retry, with one key
+    assert keys[0]
+    assert keys[0] == keys[1]
 
 
 def test_a_restore_and_a_user_whose_answers_are_lost_happen_once(
@@ -136,3 +140,18 @@ def test_a_5xx_is_retried(proxy: LossyProxy, credentials: ApiClient, recorder: R
     assert (unavailable.value.status, unavailable.value.code) == (503, "unavailable")
     assert unavailable.value.request_id == "proxy-503"
     assert recorder.statuses("POST /customers") == [503, 503, 503]
+
+
+def test_each_call_has_its_own_key_unless_one_is_given(
+    recorded: Client, recorder: Recorder
+) -> None:
+    first = recorded.customers.create(name="One", email="one@example.com")
+    recorded.customers.create(name="Two", email="two@example.com")
+    again = recorded.customers.create(name="One", email="one@example.com", idempotency_key="k-1")
+    replay = recorded.customers.create(name="One", email="one@example.com", idempotency_key="k-1")
+    recorded.customers.get(first.id)
+    keys = [key for line, key in recorder.idempotency_keys if line == "POST /customers"]
+    assert keys[0] != keys[1]
+    assert keys[2:] == ["k-1", "k-1"]
+    assert replay == again != first
+    assert [key for line, key in recorder.idempotency_keys if line.startswith("GET")] == [None]
