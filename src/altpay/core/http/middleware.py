@@ -1,4 +1,5 @@
-"""Per request: its id, ``Cache-Control: no-store``, a clean 500, the access line, metrics.
+"""Per request: its id, ``Cache-Control: no-store``, the rate-limit headers, a clean 500,
+the access line, metrics.
 
 A log line never carries a secret, a token, a cursor or an e-mail address: the access line
 names the route template (``/customers/{id}``), never the URL with its query.
@@ -17,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from altpay.core import metrics
 from altpay.core.http.connections import close_reads
 from altpay.core.observability import request_id_var
+from altpay.core.ratelimit import RATE_HEADERS_STATE
 
 logger = logging.getLogger("altpay")
 access_logger = logging.getLogger("altpay.access")
@@ -62,6 +64,9 @@ class RequestMiddleware:
                     if name not in (b"x-request-id", b"cache-control")
                 ]
                 headers += [(b"x-request-id", request_id), (b"cache-control", b"no-store")]
+                rate_headers = state.get(RATE_HEADERS_STATE)
+                if rate_headers is not None:  # a rate-limited route's (core/ratelimit.py)
+                    headers += [(k.encode(), v.encode()) for k, v in rate_headers.items()]
                 message["headers"] = headers
             await send(message)
 
