@@ -8,17 +8,15 @@ import shutil
 import signal
 import tempfile
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from altpay.auth import repository as auth_repository
-from altpay.auth import service as auth_service
-from altpay.auth.schemas import NewClientOut
-from altpay.auth.tokens import ALL_SCOPES
+if TYPE_CHECKING:
+    from altpay.auth.schemas import NewClientOut
+    from altpay.core.db import SqlConnection
+
 from altpay.cli.common import guarded, in_transaction, load_settings, say
-from altpay.core import migrate
-from altpay.core.db import SqlConnection
 from altpay.core.observability import configure_logging
 from altpay.core.settings import Settings, check_production_ready
 
@@ -32,6 +30,8 @@ def upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
+    from altpay.core import migrate
+
     settings = load_settings()
     guarded(lambda: migrate.upgrade(settings, revision))
     say(f"Database at revision {revision}.")
@@ -40,6 +40,8 @@ def upgrade(
 @db.command("downgrade")
 def downgrade(revision: Annotated[str, typer.Argument(help="Target revision, or base.")]) -> None:
     """Revert migrations down to REVISION."""
+    from altpay.core import migrate
+
     settings = load_settings()
     guarded(lambda: migrate.downgrade(settings, revision))
     say(f"Database at revision {revision}.")
@@ -48,11 +50,17 @@ def downgrade(revision: Annotated[str, typer.Argument(help="Target revision, or 
 @db.command("current")
 def current() -> None:
     """Print the database's current revision."""
+    from altpay.core import migrate
+
     settings = load_settings()
     typer.echo(guarded(lambda: migrate.current(settings)) or "base")
 
 
 async def _create_sandbox(connection: SqlConnection) -> NewClientOut | None:
+    from altpay.auth import repository as auth_repository
+    from altpay.auth import service as auth_service
+    from altpay.auth.tokens import ALL_SCOPES
+
     if await auth_repository.any_account(connection):
         return None
     account = await auth_service.create_account(connection, SANDBOX_ACCOUNT)
@@ -97,6 +105,8 @@ def serve_app(factory: str, *, host: str, port: int, workers: int) -> None:
     so that what it measures is the process ``altpay serve`` runs.
     """
     import uvicorn
+
+    from altpay.core import migrate
 
     settings = load_settings()
     guarded(lambda: check_production_ready(settings))

@@ -5,15 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress
 
-from altpay.auth import repository as auth_repository
-from altpay.auth.errors import UnknownAccount
 from altpay.cli.common import load_settings, open_migrated, run_guarded, say
 from altpay.core.db import SqlConnection, reading
-from altpay.customers import service as customers
-from altpay.payment_methods import service as payment_methods
-from altpay.users import service as users
 
 if TYPE_CHECKING:
     from altpay.cli.sandbox_data import SandboxCustomer
@@ -22,6 +16,10 @@ BATCH_SIZE = 250
 
 
 async def _store(connection: SqlConnection, account_id: str, sample: SandboxCustomer) -> None:
+    from altpay.customers import service as customers
+    from altpay.payment_methods import service as payment_methods
+    from altpay.users import service as users
+
     created = await customers.create_customer(connection, account_id, sample.customer)
     for user in sample.users:
         await users.create_user(connection, account_id, created.id, user)
@@ -41,6 +39,10 @@ def seed(
     ] = None,
 ) -> None:
     """Create realistic customers, users, cards and ACH accounts (some archived)."""
+    from rich.progress import Progress
+
+    from altpay.auth import repository as auth_repository
+    from altpay.auth.errors import UnknownAccount
     from altpay.cli.sandbox_data import SandboxFactory
 
     settings = load_settings()
