@@ -14,13 +14,15 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from tests.support import postgres
+from tests.support.errors import assert_http_error
 from tests.support.load import (
     LoadResult,
     assert_acknowledged_writes_kept,
     assert_only_answered_unavailable,
     run_load,
 )
-from tests.support.server import Server, bearer, server_env, serving
+from tests.support.server import Server, bearer, free_port, server_env, serving
 from tests.support.tenants import provision
 
 LOAD_SECONDS = 12.0
@@ -94,3 +96,54 @@ async def _kill_connections_once(database_url: str) -> None:
         await admin.fetchval(_TERMINATE)
     finally:
         await admin.close()
+
+
+DOWN_SECONDS = 10.0
+POOL_TIMEOUT = 3.0
+
+
+@pytest.mark.timeout(120)
+def test_database_down_then_back_is_503_then_answers_without_a_restart(tmp_path: Path) -> None:
+    with postgres.private_cluster(free_port()) as cluster:
+        env = server_env(tmp_path / "server", cluster.url, ALTPAY_DB_POOL_TIMEOUT=str(POOL_TIMEOUT))
+        with serving(env) as (server,):
+            (client,) = provision(cluster.url)
+            headers = bearer(server, client)
+            with server.client(headers=headers) as api:
+                created = api.post("/customers", json={"name": "Up", "email": "up@faults.example"})
+                assert created.status_code == 201, created.text
+
+                cluster.stop()
+                down_until = time.monotonic() + DOWN_SECONDS
+                while time.monotonic() < down_until:
+                    assert api.get("/healthz").status_code == 200
+                    assert_http_error(api.get("/readyz"), 503, "unavailable")
+                    for method, path, body in (
+                        ("GET", "/customers", None),
+                        ("GET", f"/customers/{created.json()['id']}", None),
+                        ("POST", "/customers", {"name": "Down", "email": "d@faults.example"}),
+                    ):
+                        started = time.monotonic()
+                        reply = api.request(method, path, json=body)
+                        took = time.monotonic() - started
+                        assert_http_error(reply, 503, "unavailable", case=(method, path))
+                        assert reply.headers["retry-after"] == "1"
+                        assert took < POOL_TIMEOUT + 1, (method, path, took)
+                    time.sleep(0.5)
+
+                cluster.start()
+                # Back: the same process answers again, its pools reconnected.
+                deadline = time.monotonic() + 10
+                while api.get("/readyz").status_code != 200:
+                    assert time.monotonic() < deadline, "not ready again"
+                    time.sleep(0.2)
+                again = api.post("/customers", json={"name": "Back", "email": "b@faults.example"})
+                assert again.status_code == 201, again.text
+                listed = api.get("/customers")
+                assert listed.status_code == 200, listed.text
+                assert {c["id"] for c in listed.json()["data"]} >= {
+                    created.json()["id"],
+                    again.json()["id"],
+                }
+                assert server.process.poll() is None
+            assert "Traceback" not in server.stderr(), server.stderr()[-3000:]
