@@ -71,6 +71,7 @@ async def _worker(api: httpx.AsyncClient, number: int, until: float, result: Loa
                 _accept(result, "list", await api.get("/customers", params={"limit": 10}), 200)
         except httpx.TransportError as error:
             result.failures.append(f"dropped: {error!r}")
+            return  # the server is gone (or broke the connection): this client stops
 
 
 async def run_load(
