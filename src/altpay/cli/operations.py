@@ -137,6 +137,10 @@ def serve_app(factory: str, *, host: str, port: int, workers: int) -> None:
             proxy_headers=False,
             # Whole seconds, rounded up: a grace that rounded down to 0 would be none at all.
             timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),
+            # Slow and idle clients (docs/operations.md).
+            http="altpay.core.http.protocol:HeaderTimeoutProtocol",
+            timeout_keep_alive=settings.keepalive_timeout,
+            limit_concurrency=settings.max_connections,
         )
     finally:
         if metrics_dir is not None:
