@@ -122,7 +122,7 @@ class _PostgresqlRead:
         compiled = query.compiled(self._database.engine.dialect)
         parameters = compiled.parameters(values)
         try:
-            records = await self._fetch(compiled.sql, parameters)
+            records = await self._fetch(compiled.sql, parameters, query.custom_plan)
         except Exception as error:
             failure = as_database_error(error)
             if not _lost_connection(failure):
@@ -130,16 +130,16 @@ class _PostgresqlRead:
             # Idempotent: once more on a fresh connection (the pool replaces a dead one).
             await self._drop_connection()
             try:
-                records = await self._fetch(compiled.sql, parameters)
+                records = await self._fetch(compiled.sql, parameters, query.custom_plan)
             except Exception as second:
                 raise as_database_error(second)  # noqa: B904 (its cause is set)
         return compiled.rows(records)
 
-    async def _fetch(self, sql: str, parameters: Sequence[Any]) -> Any:
+    async def _fetch(self, sql: str, parameters: Sequence[Any], custom_plan: bool) -> Any:
         if self._connection is None:
-            return await self._database.read_pool_fetch(sql, parameters)
+            return await self._database.read_pool_fetch(sql, parameters, custom_plan)
         raw: Any = await self._connection.get_raw_connection()
-        return await raw.driver_connection.fetch(sql, *parameters)
+        return await _fetch_on(raw.driver_connection, sql, parameters, custom_plan)
 
     async def close(self) -> None:
         if self._connection is not None:
@@ -149,6 +149,18 @@ class _PostgresqlRead:
 # Before a read's one retry: enough for the closes of the server's other connections (all
 # killed at once, or a restart) to reach the event loop.
 _SETTLE_SECONDS = 0.01
+
+
+async def _fetch_on(connection: Any, sql: str, parameters: Sequence[Any], custom_plan: bool) -> Any:
+    """Rows of a SELECT on an asyncpg connection. asyncpg caches a prepared statement per
+    SQL text, and after five runs PostgreSQL may run it with a generic plan; a
+    ``custom_plan`` statement is prepared afresh (one more round trip, outside the cache),
+    so every run is planned for its own values, as ``plan_cache_mode = force_custom_plan``
+    would do for it alone."""
+    if not custom_plan:
+        return await connection.fetch(sql, *parameters)
+    statement = await connection.prepare(sql)
+    return await statement.fetch(*parameters)
 
 
 def _lost_connection(error: BaseException) -> bool:
@@ -206,7 +218,9 @@ class PostgresqlDatabase:
         self._read_pool: Any = None
         self._read_pool_opening = asyncio.Lock()
 
-    async def read_pool_fetch(self, sql: str, parameters: Sequence[Any]) -> Any:
+    async def read_pool_fetch(
+        self, sql: str, parameters: Sequence[Any], custom_plan: bool = False
+    ) -> Any:
         """Rows of one SELECT on asyncpg's own pool: the hot reads skip SQLAlchemy's pool,
         whose checkout and check-in run through a greenlet (~0.1 ms per read).
 
@@ -214,7 +228,7 @@ class PostgresqlDatabase:
         """
         pool = self._read_pool or await self._open_read_pool()
         async with pool.acquire(timeout=self._settings.db_pool_timeout) as connection:
-            return await connection.fetch(sql, *parameters)
+            return await _fetch_on(connection, sql, parameters, custom_plan)
 
     async def _open_read_pool(self) -> Any:
         import asyncpg  # type: ignore[import-untyped]
