@@ -1,6 +1,6 @@
 """Slow and idle clients: 500 idle keep-alive connections and 50 sending their headers a byte
 a second do not stop a normal request from being answered within a second; the slow ones
-are closed at ``ALTPAY_HEADER_TIMEOUT``."""
+are closed at ``ALTPAY_HEADER_TIMEOUT``; past ``ALTPAY_MAX_CONNECTIONS``, a 503 HttpError."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.errors import assert_http_error
 from tests.support.server import Server, server_env, serving
 from tests.support.sqlite import sqlite_database
 
@@ -93,3 +94,27 @@ def test_idle_and_slow_clients_do_not_hold_up_a_normal_request(server: Server) -
     # Every slow client was cut off at the header timeout, not left to trickle for ever.
     assert all(seconds is not None for seconds in closed), closed
     assert all(HEADER_TIMEOUT - 0.5 <= s < HEADER_TIMEOUT + 2 for s in closed if s), closed
+
+
+@pytest.mark.timeout(60)
+def test_past_the_connection_limit_a_request_is_503_unavailable(tmp_path: Path) -> None:
+    env = server_env(
+        tmp_path / "server", sqlite_database(tmp_path / "db"), ALTPAY_MAX_CONNECTIONS="5"
+    )
+
+    async def scenario(port: int) -> None:
+        idle = [await _idle_connection(port) for _ in range(5)]
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
+                reply = await api.get("/healthz")
+            assert_http_error(reply, 503, "unavailable")
+            assert reply.headers["retry-after"] == "1"
+        finally:
+            for writer in idle:
+                writer.close()
+        await asyncio.sleep(0.2)  # the idle connections closed: under the limit again
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as api:
+            assert (await api.get("/healthz")).status_code == 200
+
+    with serving(env) as (server,):
+        asyncio.run(scenario(server.port))

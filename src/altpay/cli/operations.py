@@ -139,8 +139,7 @@ def serve_app(factory: str, *, host: str, port: int, workers: int) -> None:
             timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),
             # Slow and idle clients (docs/operations.md).
             http="altpay.core.http.protocol:HeaderTimeoutProtocol",
-            timeout_keep_alive=settings.keepalive_timeout,
-            limit_concurrency=settings.max_connections,
+            timeout_keep_alive=settings.keepalive_timeout,  # ALTPAY_MAX_CONNECTIONS: there too
         )
     finally:
         if metrics_dir is not None:
