@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from typing import Any
 
@@ -290,6 +291,10 @@ def test_api_requests_are_rate_limited_per_client(limited_api: TestClient) -> No
     assert first.status_code == 200, first.text
     assert_http_error(second, 429, "rate_limited", validation_errors={})
     assert int(second.headers["retry-after"]) >= 1
+    # draft-ietf-httpapi-ratelimit-headers, on the 2xx and the 429 alike.
+    for reply in (first, second):
+        assert reply.headers["ratelimit-policy"] == '"api";q=1;w=1'
+        assert re.fullmatch(r'"api";r=0;t=[01]', reply.headers["ratelimit"]), reply.headers
     assert second.headers["cache-control"] == "no-store"
     assert other_client.status_code == 200, other_client.text
 

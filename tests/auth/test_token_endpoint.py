@@ -467,6 +467,17 @@ def test_token_requests_are_rate_limited(limited_api: TestClient) -> None:
 
     assert_oauth_error(reply, 429, "rate_limited")
     assert int(reply.headers["retry-after"]) >= 1
+    assert reply.headers["ratelimit-policy"] == '"token";q=1;w=1'
+    assert reply.headers["ratelimit"].startswith('"token";r=0;t=')
+
+
+def test_a_token_answer_carries_the_rate_limit_headers(limited_api: TestClient) -> None:
+    # Another address than create_tenant's: its one request this second is still free.
+    reply = limited_api.post(TOKEN_URL, data=GRANT, auth=("cli_nobody", "sk_x"))
+
+    assert reply.status_code == 401, reply.text
+    assert reply.headers["ratelimit-policy"] == '"token";q=1;w=1'
+    assert reply.headers["ratelimit"].startswith('"token";r=0;t=')
 
 
 def test_failed_guesses_are_rate_limited(limited_api: TestClient) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Integer, bindparam, column, func, select, table
 
 from altpay.core.db import ReadQuery, StatementTimeout, open_database, reading
 from altpay.core.db.postgresql import READ_POOL, TRANSACTIONS_POOL
@@ -116,3 +117,41 @@ def test_both_pools_connect_with_the_options_of_the_url(empty_postgres: str) -> 
             await database.dispose()
 
     assert asyncio.run(scenario()) == {READ_POOL: 1, TRANSACTIONS_POOL: 1}
+
+
+def test_a_custom_plan_read_is_never_run_with_a_generic_plan(empty_postgres: str) -> None:
+    """A ``custom_plan`` ReadQuery (the company-name filter's) is prepared afresh on every
+    run: PostgreSQL plans each run for its values, where a cached prepared statement may
+    switch to a generic plan after five."""
+    value = bindparam("value", type_=Integer())
+    cached = ReadQuery(select((value + 1).label("cached")))
+    custom = ReadQuery(select((value + 2).label("custom")), custom_plan=True)
+    plans = ReadQuery(
+        select(column("statement"), column("generic_plans"), column("custom_plans")).select_from(
+            table("pg_prepared_statements")
+        )
+    )
+
+    async def scenario() -> list[Any]:
+        database = open_database(_settings(empty_postgres, db_pool_size=1))
+        try:
+            async with reading(database) as connection:
+                for number in range(8):
+                    assert (await connection.fetch(cached, {"value": number}))[
+                        0
+                    ].cached == number + 1
+                    assert (await connection.fetch(custom, {"value": number}))[
+                        0
+                    ].custom == number + 2
+                return await connection.fetch(plans, {})
+        finally:
+            await database.dispose()
+
+    rows = asyncio.run(scenario())
+
+    def runs_of(word: str) -> list[int]:
+        return [r.generic_plans + r.custom_plans for r in rows if word in r.statement]
+
+    assert runs_of("AS cached") == [8]  # one statement, cached, reused: eligible for generic
+    assert all(runs <= 1 for runs in runs_of("AS custom")), rows  # each run its own plan
+    assert all(r.generic_plans == 0 for r in rows if "AS custom" in r.statement), rows

@@ -72,6 +72,32 @@ def test_wrong_method_is_method_not_allowed_with_allow(
         assert_http_error(reply, 405, "method_not_allowed")
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/customers", "/customers/{id}", "/customers/{id}/users", "/customers/{id}/payment-methods"],
+)
+def test_head_answers_like_get_without_a_body(api: TestClient, tenant: Tenant, path: str) -> None:
+    created = api.post(
+        "/customers", json={"name": "Head Co", "email": "head@example.com"}, headers=tenant.headers
+    )
+    assert created.status_code == 201, created.text
+    url = path.format(id=created.json()["id"])
+
+    get, head = api.get(url, headers=tenant.headers), api.head(url, headers=tenant.headers)
+
+    assert get.status_code == 200, get.text
+    assert head.status_code == 200, head.text
+    ignored = {"x-request-id", "content-length"}  # a fresh id; the server drops the body
+    assert {k: v for k, v in head.headers.items() if k not in ignored} == {
+        k: v for k, v in get.headers.items() if k not in ignored
+    }
+
+
+def test_head_of_an_unknown_object_is_not_found(api: TestClient, tenant: Tenant) -> None:
+    assert api.head("/customers/cus_nobody", headers=tenant.headers).status_code == 404
+    assert api.head("/healthz").status_code == 200
+
+
 def test_method_not_allowed_comes_before_authentication(api: TestClient) -> None:
     reply = api.put("/customers")
 

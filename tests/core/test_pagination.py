@@ -549,6 +549,7 @@ def test_garbage_and_altered_cursors_are_invalid(
         "a.b",
         ".",
         "x" * 200,
+        "x" * 5000,  # longer than any cursor: still invalid_cursor, not invalid_parameter
         payload,
         cursor[:-3],
         cursor + "A",

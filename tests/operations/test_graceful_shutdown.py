@@ -5,7 +5,8 @@ customer (``SELECT … FOR UPDATE`` in an open transaction), so every ``PATCH`` 
 customer waits inside the server, in its transaction, on the lock. The test sends SIGTERM
 while they wait and checks that the server no longer accepts connections; then it releases
 the lock — every accepted request must complete with 200 and the process must exit 0
-within ``ALTPAY_SHUTDOWN_GRACE`` — or keeps it past the grace, which bounds the wait.
+within ``ALTPAY_SHUTDOWN_GRACE`` — or keeps it past the grace, which bounds the wait: each
+request still running then gets a 503 ``unavailable`` with ``Retry-After``, rolled back.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import asyncpg
 import httpx
 import pytest
 
+from tests.support.errors import assert_http_error
 from tests.support.server import TIMEOUT, Server, bearer, server_env, serving
 from tests.support.tenants import provision
 
@@ -203,13 +205,12 @@ def test_the_grace_bounds_how_long_a_stop_waits(hasty_server: Server) -> None:
             stopped_after = time.monotonic() - sent
             assert returncode == 0, server.stderr()
             outcomes = await asyncio.gather(*blocked.patches, return_exceptions=True)
-            # A request abandoned at the end of the grace is cancelled: it never gets a 2xx
-            # (uvicorn answers a plain-text 500, or the connection is closed).
+            # A request abandoned at the end of the grace is cancelled: it gets a 503
+            # HttpError to retry (never uvicorn's plain-text 500, nor a dropped socket).
             for outcome in outcomes:
-                if isinstance(outcome, httpx.Response):
-                    assert outcome.status_code >= 500, outcome.text
-                else:
-                    assert isinstance(outcome, httpx.TransportError), repr(outcome)
+                assert isinstance(outcome, httpx.Response), repr(outcome)
+                assert_http_error(outcome, 503, "unavailable")
+                assert outcome.headers["retry-after"] == "1"
         return stopped_after, await _city(server, customer_id)
 
     stopped_after, city = asyncio.run(scenario())

@@ -8,10 +8,15 @@ the reason shown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import shutil
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -93,3 +98,77 @@ def empty_tables(url: str) -> None:
             await connection.close()
 
     asyncio.run(truncate())
+
+
+# --- A private PostgreSQL cluster, for the tests that stop and start the server ---------
+
+_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+
+
+class PrivateCluster:
+    """A PostgreSQL cluster of the test's own (``initdb`` in a temp dir, a free port of
+    127.0.0.1), which the test may stop and start again; removed at the end.
+
+    The server binaries refuse to run as root: under root they run as the ``postgres`` user.
+    """
+
+    def __init__(self, port: int) -> None:
+        bin_dir = next((d for d in _BIN_DIRS if (d / "pg_ctl").exists()), None)
+        if bin_dir is None:
+            reason = "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
+            if os.environ.get("CI") == "true":
+                pytest.fail(reason)
+            pytest.skip(reason)
+        self._bin = bin_dir
+        self.port = port
+        self._home = Path(tempfile.mkdtemp(prefix="altpay-pg-"))
+        self._data = self._home / "data"
+        if os.geteuid() == 0:
+            shutil.chown(self._home, "postgres", "postgres")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run(
+            [*prefix, *command], check=True, capture_output=True, timeout=60, cwd=self._home
+        )
+
+    def init(self) -> None:
+        self._run(
+            str(self._bin / "initdb"), "-D", str(self._data), "-U", "postgres", "-A", "trust",
+            "--no-sync", "--no-instructions",
+        )  # fmt: skip
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self._home} -c listen_addresses=127.0.0.1"
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            str(self._bin / "pg_ctl"), "-D", str(self._data), "-o", options, "-w", "-t", "30",
+            "-l", str(self._home / "server.log"), "start",
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        self._run(str(self._bin / "pg_ctl"), "-D", str(self._data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            self.stop()
+        shutil.rmtree(self._home, ignore_errors=True)
+
+
+@contextmanager
+def private_cluster(port: int) -> Iterator[PrivateCluster]:
+    """A started private cluster, migrated (its ``postgres`` database), for the block."""
+    cluster = PrivateCluster(port)
+    try:
+        cluster.init()
+        cluster.start()
+        upgrade(Settings(database_url=cluster.url, signing_key=TEST_SIGNING_KEY))
+        yield cluster
+    finally:
+        cluster.remove()

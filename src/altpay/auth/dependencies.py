@@ -138,9 +138,11 @@ def _requiring(scope: str) -> Any:
             )
         limiter = auth_of(request).api_limiter
         if limiter is not None:
-            retry_after = await limiter.retry_after(f"client:{principal.client_id}")
-            if retry_after is not None:
-                raise RateLimited(headers={"Retry-After": str(retry_after)})
+            rate = await limiter.count(f"client:{principal.client_id}")
+            if rate is not None:
+                rate.remember(request.state)
+                if not rate.allowed:
+                    raise RateLimited(headers={"Retry-After": str(rate.retry_after)})
         return principal
 
     return Depends(authorize)

@@ -18,6 +18,7 @@ from altpay.core.errors import PayloadTooLarge
 from altpay.core.http.body import media_type_of, read_limited_body
 from altpay.core.http.connections import database_of
 from altpay.core.ids import is_well_formed
+from altpay.core.ratelimit import Rate, tightest
 
 router = APIRouter(tags=["OAuth"])
 
@@ -103,15 +104,22 @@ async def _enforce_rate(auth: AuthRuntime, request: Request, client_id: str) -> 
     if limiter is None:
         return
     address = request.client.host if request.client else "unknown"
+    rates: list[Rate | None] = []
     for key in (f"token-client:{client_id}", f"token-address:{address}"):
-        retry_after = await limiter.retry_after(key)
-        if retry_after is not None:
-            raise OAuthError(
-                "rate_limited",
-                "Too many token requests; retry later.",
-                status=429,
-                headers={"Retry-After": str(retry_after)},
-            )
+        rates.append(await limiter.count(key))
+        if rates[-1] is not None and not rates[-1].allowed:
+            break
+    rate = tightest(rates)
+    if rate is None:
+        return
+    rate.remember(request.state)
+    if not rate.allowed:
+        raise OAuthError(
+            "rate_limited",
+            "Too many token requests; retry later.",
+            status=429,
+            headers={"Retry-After": str(rate.retry_after)},
+        )
 
 
 @router.post(

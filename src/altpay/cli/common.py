@@ -2,6 +2,9 @@
 
 Data goes to stdout (one JSON document with --json), messages to stderr. Exit status 0 on
 success, 1 when the request is refused, 2 for bad usage or configuration; never a traceback.
+
+The CLI starts without the web stack, Alembic or the domains: each command imports what it
+runs inside its function (``tests/cli/test_startup.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from pydantic import BaseModel, ValidationError
 from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 
-from altpay.core import migrate
 from altpay.core.db import Database, DatabaseError, SqlConnection, open_database
 from altpay.core.errors import AppError
 from altpay.core.settings import ConfigurationError, Settings
@@ -88,6 +90,8 @@ def open_migrated(settings: Settings) -> Database:
 
     PostgreSQL is migrated only when an operator says so (``altpay db upgrade``).
     """
+    from altpay.core import migrate  # Alembic: only for the commands that migrate
+
     if settings.database_url_or_default().startswith("sqlite"):
         guarded(lambda: migrate.upgrade(settings))
     return open_database(settings)

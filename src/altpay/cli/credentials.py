@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from altpay.auth import service
 from altpay.cli.common import JsonOption, emit, in_transaction, load_settings, say
 
 accounts = typer.Typer(help="Accounts (tenants).", no_args_is_help=True)
@@ -19,6 +18,8 @@ def create_account(
     as_json: bool = JsonOption,
 ) -> None:
     """Create an account."""
+    from altpay.auth import service
+
     account = in_transaction(
         load_settings(), lambda connection: service.create_account(connection, name)
     )
@@ -28,6 +29,8 @@ def create_account(
 @accounts.command("list")
 def list_accounts(as_json: bool = JsonOption) -> None:
     """List every account, oldest first (the sandbox account is the first)."""
+    from altpay.auth import service
+
     listed = in_transaction(load_settings(), service.list_accounts)
     emit(list(listed), as_json)
 
@@ -42,6 +45,8 @@ def create_client(
     as_json: bool = JsonOption,
 ) -> None:
     """Create an API client; its secret is shown only now."""
+    from altpay.auth import service
+
     created = in_transaction(
         load_settings(),
         lambda connection: service.create_client(
@@ -58,6 +63,8 @@ def list_clients(
     as_json: bool = JsonOption,
 ) -> None:
     """List an account's API clients (never their secrets)."""
+    from altpay.auth import service
+
     listed = in_transaction(
         load_settings(), lambda connection: service.list_clients(connection, account)
     )
@@ -69,6 +76,8 @@ def disable_client(
     client_id: Annotated[str, typer.Argument(help="The client to disable (cli_…).")],
 ) -> None:
     """Disable a client: no new tokens, and its tokens stop working within a minute."""
+    from altpay.auth import service
+
     in_transaction(
         load_settings(), lambda connection: service.disable_client(connection, client_id)
     )
@@ -80,5 +89,7 @@ def enable_client(
     client_id: Annotated[str, typer.Argument(help="The client to enable again (cli_…).")],
 ) -> None:
     """Enable a disabled client again: it gets tokens, and works within a minute."""
+    from altpay.auth import service
+
     in_transaction(load_settings(), lambda connection: service.enable_client(connection, client_id))
     say(f"Client {client_id} is enabled.")

@@ -9,17 +9,15 @@ import signal
 import socket
 import tempfile
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from altpay.auth import repository as auth_repository
-from altpay.auth import service as auth_service
-from altpay.auth.schemas import NewClientOut
-from altpay.auth.tokens import ALL_SCOPES
+if TYPE_CHECKING:
+    from altpay.auth.schemas import NewClientOut
+    from altpay.core.db import SqlConnection
+
 from altpay.cli.common import EXIT_USAGE, fail, guarded, in_transaction, load_settings, say
-from altpay.core import migrate
-from altpay.core.db import SqlConnection
 from altpay.core.observability import configure_logging
 from altpay.core.settings import Settings, check_production_ready
 
@@ -33,6 +31,8 @@ def upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
+    from altpay.core import migrate
+
     settings = load_settings()
     guarded(lambda: migrate.upgrade(settings, revision))
     say(f"Database at revision {revision}.")
@@ -41,6 +41,8 @@ def upgrade(
 @db.command("downgrade")
 def downgrade(revision: Annotated[str, typer.Argument(help="Target revision, or base.")]) -> None:
     """Revert migrations down to REVISION."""
+    from altpay.core import migrate
+
     settings = load_settings()
     guarded(lambda: migrate.downgrade(settings, revision))
     say(f"Database at revision {revision}.")
@@ -49,11 +51,17 @@ def downgrade(revision: Annotated[str, typer.Argument(help="Target revision, or 
 @db.command("current")
 def current() -> None:
     """Print the database's current revision."""
+    from altpay.core import migrate
+
     settings = load_settings()
     typer.echo(guarded(lambda: migrate.current(settings)) or "base")
 
 
 async def _create_sandbox(connection: SqlConnection) -> NewClientOut | None:
+    from altpay.auth import repository as auth_repository
+    from altpay.auth import service as auth_service
+    from altpay.auth.tokens import ALL_SCOPES
+
     if await auth_repository.any_account(connection):
         return None
     account = await auth_service.create_account(connection, SANDBOX_ACCOUNT)
@@ -130,6 +138,8 @@ def serve_app(factory: str, *, host: str, port: int, workers: int) -> None:
     """
     import uvicorn
 
+    from altpay.core import migrate
+
     settings = load_settings()
     guarded(lambda: check_production_ready(settings))
     _check_can_listen(host, port)
@@ -162,6 +172,9 @@ def serve_app(factory: str, *, host: str, port: int, workers: int) -> None:
             proxy_headers=False,
             # Whole seconds, rounded up: a grace that rounded down to 0 would be none at all.
             timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),
+            # Slow and idle clients (docs/operations.md).
+            http="altpay.core.http.protocol:HeaderTimeoutProtocol",
+            timeout_keep_alive=settings.keepalive_timeout,  # ALTPAY_MAX_CONNECTIONS: there too
         )
     finally:
         if metrics_dir is not None:

@@ -8,7 +8,6 @@ import typer
 from pydantic import ValidationError
 
 from altpay.cli.common import JsonOption, emit, fail, in_transaction, load_settings, option_name
-from altpay.payment_methods import service
 from altpay.payment_methods.schemas import MethodType, NewPaymentMethod
 
 payment_methods = typer.Typer(help="Customers' payment methods.", no_args_is_help=True)
@@ -26,6 +25,8 @@ def add(
     as_json: bool = JsonOption,
 ) -> None:
     """Attach a payment method to a customer and print it."""
+    from altpay.payment_methods import service
+
     try:
         method = NewPaymentMethod(
             type=type_,

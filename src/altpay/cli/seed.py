@@ -8,16 +8,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress
 
-from altpay.auth import repository as auth_repository
-from altpay.auth.errors import UnknownAccount
 from altpay.cli.common import load_settings, open_migrated, run_guarded, say
 from altpay.core.db import SqlConnection, reading
 from altpay.core.timestamps import utc_now
-from altpay.customers import service as customers
-from altpay.payment_methods import service as payment_methods
-from altpay.users import service as users
 
 if TYPE_CHECKING:
     from altpay.cli.sandbox_data import SandboxCustomer
@@ -38,6 +32,10 @@ def creation_times(count: int, days: int, rng: random.Random) -> Iterator[dateti
 async def _store(
     connection: SqlConnection, account_id: str, sample: SandboxCustomer, created_at: datetime
 ) -> None:
+    from altpay.customers import service as customers
+    from altpay.payment_methods import service as payment_methods
+    from altpay.users import service as users
+
     created = await customers.create_customer(
         connection, account_id, sample.customer, created_at=created_at
     )
@@ -67,6 +65,10 @@ def seed(
     ] = DEFAULT_SPREAD_DAYS,
 ) -> None:
     """Create realistic customers, users, cards and ACH accounts (some archived)."""
+    from rich.progress import Progress
+
+    from altpay.auth import repository as auth_repository
+    from altpay.auth.errors import UnknownAccount
     from altpay.cli.sandbox_data import SandboxFactory
 
     settings = load_settings()

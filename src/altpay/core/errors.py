@@ -125,6 +125,11 @@ def declared_by(function: Callable[..., Any]) -> tuple[type[AppError], ...]:
     return declared
 
 
+# Seconds a client is told to wait before retrying a 503: a lost connection is replaced
+# within a second, and a restarting database is usually back within a few.
+RETRY_UNAVAILABLE_AFTER = 1
+
+
 class ForeignError(Exception):
     """An error a standard says the shape of (RFC 6749's at ``/oauth/token``), not HttpError."""
 

@@ -56,6 +56,17 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(
         default=30.0, gt=0, description="Seconds in-flight requests get to finish on SIGTERM."
     )
+    header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a client has to send a request's headers."
+    )
+    keepalive_timeout: int = Field(
+        default=5, ge=1, description="Seconds an idle keep-alive connection is kept open."
+    )
+    max_connections: int = Field(
+        default=2000,
+        ge=1,
+        description="Open connections per worker; past it, new requests are answered 503.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     db_pool_size: int = Field(default=10, ge=1, le=1000, description="PostgreSQL connections.")
     db_pool_timeout: float = Field(

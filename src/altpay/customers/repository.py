@@ -134,7 +134,11 @@ def _listing(
             customers.c.name_folded.like(bindparam("name_part", type_=Substring()), escape="/")
         )
     query = reply_select().where(*conditions)
-    return KeysetList(query=query, created_at=customers.c.created_at, id=customers.c.id)
+    # A word's filter: its best plan depends on how rare the word is (the trigram index, or
+    # the newest-first walk), so it is planned for its value every time (issue 5's note).
+    return KeysetList(
+        query=query, created_at=customers.c.created_at, id=customers.c.id, custom_plan=by_name
+    )
 
 
 async def account_of_customer(connection: SqlConnection, customer_id: str) -> str | None:

@@ -1,21 +1,26 @@
 """PostgreSQL through SQLAlchemy's async engine on asyncpg, and a read pool of asyncpg's own.
 
 A read runs in autocommit: under READ COMMITTED every statement has its own snapshot anyway,
-so ``BEGIN``/``COMMIT`` bought nothing but two round trips.
+so ``BEGIN``/``COMMIT`` bought nothing but two round trips. Being idempotent, a read whose
+connection is lost (killed, or the server restarted) runs once more on a fresh one before
+``DatabaseUnavailable`` is the answer; a write never is retried.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+from sqlalchemy import event
+from sqlalchemy import exc as sqlalchemy_errors
 from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import Executable
 
-from altpay.core.db.errors import as_database_error, translated
+from altpay.core.db.errors import DatabaseUnavailable, as_database_error, translated
 from altpay.core.db.protocol import SqlConnection
 from altpay.core.db.read_query import ReadQuery
 from altpay.core.settings import Settings
@@ -83,28 +88,86 @@ class _PostgresqlRead:
                 self._connection = await self._database.reader.connect().start()
         return self._connection
 
+    async def _drop_connection(self) -> None:
+        """Forgets a connection found broken (SQLAlchemy has invalidated it), and lets the
+        event loop see the other connections the server closed at the same moment, so that
+        the retry does not take one of them from a pool."""
+        await asyncio.sleep(_SETTLE_SECONDS)
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
     async def execute(self, statement: Executable) -> CursorResult[Any]:
-        return await _Transaction(await self._sqlalchemy()).execute(statement)
+        try:
+            return await _Transaction(await self._sqlalchemy()).execute(statement)
+        except DatabaseUnavailable as error:
+            # A read is idempotent: once more, on a fresh connection (the one it had was
+            # killed, or the database restarted); a second failure is the answer.
+            if not _lost_connection(error):
+                raise
+            await self._drop_connection()
+            return await _Transaction(await self._sqlalchemy()).execute(statement)
 
     async def scalar(self, statement: Executable) -> Any:
-        return await _Transaction(await self._sqlalchemy()).scalar(statement)
+        try:
+            return await _Transaction(await self._sqlalchemy()).scalar(statement)
+        except DatabaseUnavailable as error:
+            if not _lost_connection(error):
+                raise
+            await self._drop_connection()  # as in ``execute``: once more
+            return await _Transaction(await self._sqlalchemy()).scalar(statement)
 
     async def fetch(self, query: ReadQuery, values: Mapping[str, Any]) -> list[Any]:
         compiled = query.compiled(self._database.engine.dialect)
         parameters = compiled.parameters(values)
         try:
-            if self._connection is None:
-                records = await self._database.read_pool_fetch(compiled.sql, parameters)
-            else:
-                raw: Any = await self._connection.get_raw_connection()
-                records = await raw.driver_connection.fetch(compiled.sql, *parameters)
+            records = await self._fetch(compiled.sql, parameters, query.custom_plan)
         except Exception as error:
-            raise as_database_error(error)  # noqa: B904
+            failure = as_database_error(error)
+            if not _lost_connection(failure):
+                raise failure  # noqa: B904 (its cause is set)
+            # Idempotent: once more on a fresh connection (the pool replaces a dead one).
+            await self._drop_connection()
+            try:
+                records = await self._fetch(compiled.sql, parameters, query.custom_plan)
+            except Exception as second:
+                raise as_database_error(second)  # noqa: B904 (its cause is set)
         return compiled.rows(records)
+
+    async def _fetch(self, sql: str, parameters: Sequence[Any], custom_plan: bool) -> Any:
+        if self._connection is None:
+            return await self._database.read_pool_fetch(sql, parameters, custom_plan)
+        raw: Any = await self._connection.get_raw_connection()
+        return await _fetch_on(raw.driver_connection, sql, parameters, custom_plan)
 
     async def close(self) -> None:
         if self._connection is not None:
             await self._connection.close()
+
+
+# Before a read's one retry: enough for the closes of the server's other connections (all
+# killed at once, or a restart) to reach the event loop.
+_SETTLE_SECONDS = 0.01
+
+
+async def _fetch_on(connection: Any, sql: str, parameters: Sequence[Any], custom_plan: bool) -> Any:
+    """Rows of a SELECT on an asyncpg connection. asyncpg caches a prepared statement per
+    SQL text, and after five runs PostgreSQL may run it with a generic plan; a
+    ``custom_plan`` statement is prepared afresh (one more round trip, outside the cache),
+    so every run is planned for its own values, as ``plan_cache_mode = force_custom_plan``
+    would do for it alone."""
+    if not custom_plan:
+        return await connection.fetch(sql, *parameters)
+    statement = await connection.prepare(sql)
+    return await statement.fetch(*parameters)
+
+
+def _lost_connection(error: BaseException) -> bool:
+    """A connection lost or refused, worth one more try; not a wait for a free connection
+    that already took the pool timeout."""
+    waited = (asyncio.TimeoutError, sqlalchemy_errors.TimeoutError)
+    return isinstance(error, DatabaseUnavailable) and not isinstance(error.__cause__, waited)
 
 
 def _server_settings(settings: Settings, pool: str) -> dict[str, str]:
@@ -114,8 +177,18 @@ def _server_settings(settings: Settings, pool: str) -> dict[str, str]:
     }
 
 
+def _refuse_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """At checkout, a connection the server has closed (killed, or restarted) is replaced.
+
+    asyncpg learns of the closed socket as soon as the event loop sees it, so this costs no
+    round trip (a pre-ping would cost three); SQLAlchemy retries the checkout on a new one.
+    """
+    if dbapi_connection.driver_connection.is_closed():
+        raise sqlalchemy_errors.DisconnectionError("the server closed this connection")
+
+
 def create_postgresql_engine(url: str, settings: Settings) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         async_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=0,
@@ -125,6 +198,8 @@ def create_postgresql_engine(url: str, settings: Settings) -> AsyncEngine:
         pool_pre_ping=False,
         connect_args={"server_settings": _server_settings(settings, TRANSACTIONS_POOL)},
     )
+    event.listen(engine.sync_engine, "checkout", _refuse_closed)
+    return engine
 
 
 async def _nothing_to_reset(_connection: Any) -> None:
@@ -143,7 +218,9 @@ class PostgresqlDatabase:
         self._read_pool: Any = None
         self._read_pool_opening = asyncio.Lock()
 
-    async def read_pool_fetch(self, sql: str, parameters: Sequence[Any]) -> Any:
+    async def read_pool_fetch(
+        self, sql: str, parameters: Sequence[Any], custom_plan: bool = False
+    ) -> Any:
         """Rows of one SELECT on asyncpg's own pool: the hot reads skip SQLAlchemy's pool,
         whose checkout and check-in run through a greenlet (~0.1 ms per read).
 
@@ -151,7 +228,7 @@ class PostgresqlDatabase:
         """
         pool = self._read_pool or await self._open_read_pool()
         async with pool.acquire(timeout=self._settings.db_pool_timeout) as connection:
-            return await connection.fetch(sql, *parameters)
+            return await _fetch_on(connection, sql, parameters, custom_plan)
 
     async def _open_read_pool(self) -> Any:
         import asyncpg  # type: ignore[import-untyped]

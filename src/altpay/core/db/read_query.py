@@ -24,8 +24,12 @@ class ReadQuery:
     columns' own SQLAlchemy types, exactly as ``Connection.execute`` would return them.
     """
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[Any], *, custom_plan: bool = False) -> None:
+        """``custom_plan``: on PostgreSQL, planned for its values on every run, never with a
+        generic plan (a cached prepared statement may switch to one after five runs): for
+        statements whose best plan depends on the values, such as a rare word's filter."""
         self.statement = statement
+        self.custom_plan = custom_plan
         self._compiled: dict[str, _CompiledRead] = {}
 
     def compiled(self, dialect: Dialect) -> _CompiledRead:

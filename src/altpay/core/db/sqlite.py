@@ -2,13 +2,15 @@
 
 A primary-key read takes ~25 µs, far less than the thread hop an async SQLite driver pays
 for every call. SQLite has one writer: this process's writers queue on an ``asyncio.Lock``,
-so that one never blocks the loop waiting for a lock another coroutine holds.
+so that one never blocks the loop waiting for a lock another coroutine holds, and the write
+lock another process holds is waited for with the loop free (``_take_write_lock``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -18,7 +20,12 @@ from sqlalchemy.engine import Connection, CursorResult, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql import Executable
 
-from altpay.core.db.errors import DatabaseError, as_database_error, translated
+from altpay.core.db.errors import (
+    DatabaseError,
+    DatabaseUnavailable,
+    as_database_error,
+    translated,
+)
 from altpay.core.db.protocol import SqlConnection
 from altpay.core.db.read_query import ReadQuery
 from altpay.core.settings import Settings
@@ -26,6 +33,14 @@ from altpay.core.settings import Settings
 T = TypeVar("T")
 
 _WRITE_OPTION = "altpay_write"
+# The waits between two tries of the write lock another process holds: from 2 ms, doubling,
+# up to 50 ms.
+_FIRST_LOCK_RETRY = 0.002
+_LAST_LOCK_RETRY = 0.05
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
 
 
 class _InlineConnection:
@@ -134,8 +149,39 @@ class SqliteDatabase:
         async with self._writer:
             with translated():
                 writer = self.engine.connect().execution_options(**{_WRITE_OPTION: True})
-                with writer as connection, connection.begin():
-                    yield _InlineConnection(connection)
+                with writer as connection:
+                    await self._take_write_lock(connection)
+                    with connection.begin():
+                        yield _InlineConnection(connection)
+
+    async def _take_write_lock(self, connection: Connection) -> None:
+        """``BEGIN IMMEDIATE``, waiting for another process's write lock without blocking the
+        event loop: tried at once, then again after short sleeps, for up to the busy
+        timeout; past it, ``DatabaseUnavailable`` (a 503).
+
+        sqlite3's own busy wait would sleep inside the call, holding up every other request
+        of the worker for as long."""
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        deadline = time.monotonic() + self._busy_timeout
+        delay = _FIRST_LOCK_RETRY
+        driver.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    driver.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as error:
+                    if not _is_busy(error):
+                        raise
+                    if time.monotonic() + delay > deadline:
+                        raise DatabaseUnavailable(
+                            "another process held the SQLite write lock past the busy timeout"
+                        ) from error
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _LAST_LOCK_RETRY)
+        finally:
+            driver.execute(f"PRAGMA busy_timeout = {round(self._busy_timeout * 1000)}")
 
     async def run_sync(self, work: Callable[[Connection], T]) -> T:
         """``work`` in one transaction with foreign keys unenforced until its end, as SQLite's
@@ -179,7 +225,9 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
     # A writer takes the write lock up front: a deferred transaction that upgrades later
     # fails at once with "database is locked" instead of waiting out the busy timeout.
     if connection.get_execution_options().get(_WRITE_OPTION, False):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        driver = connection.connection.driver_connection
+        if driver is None or not driver.in_transaction:  # else taken by _take_write_lock
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         # A reader's BEGIN cannot wait or fail on a lock: straight to the driver, without
         # SQLAlchemy's per-statement work (a sizeable part of a primary-key read's cost).

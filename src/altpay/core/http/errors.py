@@ -1,7 +1,8 @@
 """The one place where errors become HTTP responses.
 
 Every error a client sees outside ``/oauth/token`` is an ``HttpError`` body; that includes
-routing errors (404/405), parameter errors and anything unexpected (500).
+routing errors (404/405), parameter errors, the database unavailable (503) and anything
+unexpected (500).
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 from starlette.types import Scope
 
+from altpay.core.db.errors import DatabaseUnavailable, StatementTimeout
 from altpay.core.errors import (
+    RETRY_UNAVAILABLE_AFTER,
     AppError,
     FinishedResponse,
     ForeignError,
     InvalidParameter,
     MethodNotAllowed,
     NotFound,
+    Unavailable,
 )
 
 
@@ -34,6 +38,19 @@ def error_response(error: AppError) -> JSONResponse:
 async def _app_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, AppError)
     return error_response(error)
+
+
+async def _database_unavailable(_request: Request, error: Exception) -> JSONResponse:
+    """The database gone, no connection free in time, or a statement cancelled by its
+    timeout: a 503 the client may retry, from whichever route or dependency met it."""
+    assert isinstance(error, DatabaseUnavailable | StatementTimeout)
+    message = (
+        "The database did not answer in time; retry later."
+        if isinstance(error, StatementTimeout)
+        else "The database is unavailable; retry later."
+    )
+    headers = {"Retry-After": str(RETRY_UNAVAILABLE_AFTER)}
+    return error_response(Unavailable(message, headers=headers))
 
 
 async def _foreign_error(_request: Request, error: Exception) -> JSONResponse:
@@ -102,6 +119,8 @@ _INPUT_KINDS: dict[tuple[str, ...], str] = {
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(ForeignError, _foreign_error)
+    app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
+    app.add_exception_handler(StatementTimeout, _database_unavailable)
     app.add_exception_handler(FinishedResponse, _finished)
     app.add_exception_handler(StarletteHTTPException, _routing_error)
     app.add_exception_handler(RequestValidationError, _parameter_error)
