@@ -167,3 +167,18 @@ def test_a_bad_body_is_checked_after_the_token(api: TestClient, tenant: Tenant) 
     assert_http_error(anonymous, 401, "unauthorized")
     assert_http_error(not_json, 415, "unsupported_media_type")
     assert_http_error(broken, 400, "invalid_json")
+
+
+def test_allow_lists_the_methods_of_the_path_itself(api: TestClient, tenant: Tenant) -> None:
+    customer_id = new_customer(api, tenant)
+    expected = {
+        "/card": "POST",
+        "/bank": "POST",
+        f"/{UNKNOWN_METHOD}": "DELETE, GET",
+        f"/{UNKNOWN_METHOD}/default": "PATCH",
+    }
+
+    for suffix, allow in expected.items():
+        reply = api.put(f"{methods_url(customer_id)}{suffix}", headers=tenant.headers)
+        assert_http_error(reply, 405, "method_not_allowed", case=suffix)
+        assert reply.headers["Allow"] == allow, suffix
