@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck imports pytest pytest-client-writes bench lock clean
+.PHONY: serve test lint typecheck imports pytest bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,15 +45,10 @@ typecheck: $(VENV)/.installed-dev
 imports: $(VENV)/.installed-dev
 	$(BIN)/lint-imports --no-logo --no-cache
 
-# The client's suite runs against `altpay serve` processes; the payment-method writes wait for
-# the server's write endpoints (another branch): `make pytest-client-writes` runs them.
-CLIENT_TESTS := clients/python/tests
+# The client's suite runs against `altpay serve` processes of its own.
 pytest: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest $(CLIENT_TESTS) -m "not payment_method_writes"
-
-pytest-client-writes: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest $(CLIENT_TESTS)/test_client_payment_method_writes.py -m payment_method_writes
+	$(BIN)/python -m pytest clients/python/tests
 
 $(VENV)/.installed-bench: requirements/bench.lock pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.lock

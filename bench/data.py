@@ -182,6 +182,9 @@ class Generator:
                     "last4": f"{rng.randint(0, 9999):04d}",
                     "exp_month": f"{rng.randint(1, 12):02d}" if card else "",
                     "exp_year": str(rng.randint(2027, 2031)) if card else "",
+                    "custom_name": "",
+                    "funding": "credit" if card else "",
+                    "country": "" if card else "US",
                     "created_at": at,
                     "updated_at": at,
                 }

@@ -404,3 +404,40 @@ def test_concurrent_default_payment_methods_leave_exactly_one_default(server: Ar
     assert customer.status_code == 200, customer.text
     assert customer.json()["default_payment_method_id"] == defaults[0]
     server.assert_healthy_log()
+
+
+async def _make_each_default(server: Arena, customer_id: str, method_ids: list[str]) -> list[Any]:
+    """PATCH …/default of every method at once, each on its own connection."""
+    limits = httpx.Limits(max_connections=len(method_ids), max_keepalive_connections=0)
+    async with httpx.AsyncClient(
+        base_url=server.base_url, headers=server.headers, limits=limits, timeout=TIMEOUT
+    ) as client:
+        return list(
+            await asyncio.gather(
+                *(
+                    client.patch(f"/customers/{customer_id}/payment-methods/{method}/default")
+                    for method in method_ids
+                )
+            )
+        )
+
+
+def test_concurrent_default_changes_leave_exactly_one_default(server: Arena) -> None:
+    customer_id = server.create_customer()["id"]
+    path = f"/customers/{customer_id}/payment-methods/card"
+    body = {"provider": "sandbox", "card_provider_token": "tok_visa"}
+    method_ids = []
+    for _ in range(RACERS):
+        added = httpx.post(server.base_url + path, json=body, headers=server.headers)
+        assert added.status_code == 201, added.text
+        method_ids.append(added.json()["id"])
+
+    replies = asyncio.run(_make_each_default(server, customer_id, method_ids))
+
+    assert _statuses(replies) == Counter({200: RACERS}), [reply.text for reply in replies]
+    methods = server.get(f"/customers/{customer_id}/payment-methods")
+    defaults = [method["id"] for method in methods.json()["data"] if method["default"]]
+    assert len(defaults) == 1, methods.text
+    customer = server.get(f"/customers/{customer_id}")
+    assert customer.json()["default_payment_method_id"] == defaults[0]
+    server.assert_healthy_log()

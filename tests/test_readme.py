@@ -21,8 +21,9 @@ EXPORT_LINE = re.compile(r"^export BASE=.*$", re.MULTILINE)
 STATUS_LINE = re.compile(r"^HTTP/[0-9.]+ ([0-9]{3})", re.MULTILINE)
 
 # Create; first page; next page; filtered; patch; archive; with archived; restore;
-# a user; the users; the payment methods.
-EXPECTED_STATUSES = [201, 200, 200, 200, 200, 200, 200, 200, 201, 200, 200]
+# a user; the users; the payment methods; a card; a bank account; the default; the bank
+# account; the card deleted.
+EXPECTED_STATUSES = [201, 200, 200, 200, 200, 200, 200, 200, 201, 200, 200, 201, 201, 200, 200, 200]
 
 
 def walk_through() -> str:

@@ -13,6 +13,7 @@ from altpay.app import create_app
 from altpay.core.migrate import head_revision
 from altpay.core.settings import Settings
 from tests.support.cli import Cli, Outcome
+from tests.support.payment_methods import PAYMENT_METHOD_FIELDS
 
 
 def test_db_upgrade_downgrade_and_current(cli: Cli) -> None:
@@ -80,16 +81,7 @@ def add_card(cli: Cli, customer_id: str, *extra: str) -> dict[str, object]:
 def test_payment_methods_add_prints_the_payment_method(cli: Cli, customer_id: str) -> None:
     method = add_card(cli, customer_id, "--default")
 
-    assert set(method) == {
-        "id",
-        "type",
-        "brand",
-        "last4",
-        "exp_month",
-        "exp_year",
-        "default",
-        "created_at",
-    }
+    assert set(method) == PAYMENT_METHOD_FIELDS
     assert str(method["id"]).startswith("pm_")
     assert (method["type"], method["brand"], method["last4"]) == ("card", "visa", "4242")
     assert (method["exp_month"], method["exp_year"], method["default"]) == ("04", "2030", True)
@@ -113,7 +105,8 @@ def test_payment_methods_add_ach_has_no_expiry(cli: Cli, customer_id: str) -> No
     assert outcome.status == 0, outcome.stderr
     method = outcome.json()
     assert (method["type"], method["exp_month"], method["exp_year"]) == ("ach", "", "")
-    assert method["default"] is False
+    assert method["default"] is True  # the first method a customer gets is its default
+    assert (method["funding"], method["country"]) == ("", "US")
 
 
 @pytest.mark.parametrize(

@@ -57,7 +57,7 @@ def test_unknown_route_is_not_found_without_credentials(api: TestClient) -> None
         ("GET", "/customers/cus_x/restore", "POST"),
         ("DELETE", "/customers/cus_x/users", "GET, POST"),
         ("POST", "/customers/cus_x/payment-methods", "GET"),
-        ("DELETE", "/customers/cus_x/payment-methods/pm_x", "GET"),
+        ("PUT", "/customers/cus_x/payment-methods/pm_x", "DELETE, GET"),
         ("GET", "/oauth/token", "POST"),
     ],
 )

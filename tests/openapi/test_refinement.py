@@ -349,3 +349,52 @@ def test_input_patterns_accept_exactly_what_the_service_accepts(
 
 def test_the_document_is_plain_json_that_round_trips(served: dict[str, Any]) -> None:
     assert json.loads(json.dumps(served)) == served
+
+
+PAYMENT_METHOD_WRITES = {
+    ("/customers/{id}/payment-methods/card", "post"): ("addCardPaymentMethod", "201", True),
+    ("/customers/{id}/payment-methods/bank", "post"): ("addBankPaymentMethod", "201", True),
+    ("/customers/{id}/payment-methods/{method_id}", "delete"): (
+        "deletePaymentMethod",
+        "200",
+        False,
+    ),
+    ("/customers/{id}/payment-methods/{method_id}/default", "patch"): (
+        "changeDefaultPaymentMethod",
+        "200",
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize(("where", "what"), PAYMENT_METHOD_WRITES.items())
+def test_the_payment_method_writes_are_documented(
+    served: dict[str, Any], where: tuple[str, str], what: tuple[str, str, bool]
+) -> None:
+    path, method = where
+    operation_id, success, idempotent = what
+    operation = served["paths"][path][method]
+    names = [p.get("name") or p.get("$ref", "").rsplit("/", 1)[-1] for p in operation["parameters"]]
+
+    assert operation["operationId"] == operation_id
+    assert operation["security"] == [{"OAuth2ClientCredentials": ["customers:write"]}]
+    assert {success, "401", "403", "404", "500"} <= set(operation["responses"])
+    assert ("IdempotencyKey" in names) is idempotent
+    if "requestBody" in operation:
+        codes = operation["responses"]["422"]["content"]["application/json"]["schema"]["allOf"]
+        assert "card_number_not_allowed" in codes[1]["properties"]["code"]["enum"]
+
+
+def test_the_payment_method_inputs_are_closed_and_its_extensions_marked(
+    served: dict[str, Any],
+) -> None:
+    schemas = served["components"]["schemas"]
+    for name in ("AddCardPaymentMethodInput", "AddBankPaymentMethodInput", "USAccountData"):
+        assert schemas[name]["additionalProperties"] is False, name
+    assert schemas["AddCardPaymentMethodInput"]["required"] == ["provider", "card_provider_token"]
+    assert schemas["AddBankPaymentMethodInput"]["required"] == ["account_data_type", "subtype"]
+    reply = schemas["PaymentMethod"]["properties"]
+    assert all(
+        reply[field]["x-extension"] is True for field in ("custom_name", "funding", "country")
+    )
+    assert schemas["ChangeDefaultResponse"]["required"] == ["response"]

@@ -23,7 +23,7 @@ ACH = {"type": "ach", "brand": "Chase", "last4": "6789"}
 
 
 def add_method(api: TestClient, customer_id: str, **fields: Any) -> dict[str, Any]:
-    """Attaches a payment method the way an operator does (the API has no route for it)."""
+    """Attaches a payment method the way an operator does (altpay payment-methods add)."""
 
     async def work(connection: SqlConnection) -> dict[str, Any]:
         method = await service.add_method(connection, customer_id, NewPaymentMethod(**fields))
@@ -168,8 +168,11 @@ def test_card_is_returned_whole(api: TestClient, tenant: Tenant) -> None:
         "last4": "4242",
         "exp_month": "04",
         "exp_year": "2030",
-        "default": False,
+        "default": True,
         "created_at": added["created_at"],
+        "custom_name": "",
+        "funding": "credit",
+        "country": "",
     }
     assert re.fullmatch(r"pm_[0-9a-z]{26}", body["id"])
     assert TIMESTAMP.fullmatch(body["created_at"])
@@ -190,8 +193,11 @@ def test_ach_has_empty_expiry_fields(api: TestClient, tenant: Tenant) -> None:
         "last4": "6789",
         "exp_month": "",
         "exp_year": "",
-        "default": False,
+        "default": True,
         "created_at": added["created_at"],
+        "custom_name": "",
+        "funding": "",
+        "country": "US",
     }
 
 

@@ -1,12 +1,5 @@
-"""The payment-method writes: cards by provider token, bank accounts, delete, make default.
-
-They need the server's write endpoints (behaviour.md, "Payment methods: the write side"),
-built on another branch: every test here carries the ``payment_method_writes`` marker, and
-``make pytest`` leaves them out (``-m "not payment_method_writes"``) until that has landed.
-Run them explicitly:
-
-    .venv/bin/python -m pytest clients/python/tests/test_client_payment_method_writes.py
-"""
+"""The payment-method writes: cards by provider token, bank accounts, delete, make default
+(behaviour.md, "Payment methods: the write side")."""
 
 from __future__ import annotations
 
@@ -20,8 +13,6 @@ from conftest import raw_get
 from loopback_proxy import LossyProxy
 from tests.support.server import Server
 from tests.support.tenants import ApiClient
-
-pytestmark = pytest.mark.payment_method_writes
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import date
 from faker import Faker
 
 from altpay.customers.schemas import CreateCustomerInput
-from altpay.payment_methods.schemas import MethodType, NewPaymentMethod
+from altpay.payment_methods.schemas import Funding, MethodType, NewPaymentMethod
 from altpay.users.schemas import CreateCustomerUserInput
 
 CARD_BRANDS = ("visa", "mastercard", "amex", "discover")
@@ -77,7 +77,7 @@ class SandboxFactory:
         return SandboxCustomer(
             customer=customer,
             users=[self._user(domain, index) for index in range(self._random.randint(0, 3))],
-            payment_methods=self._payment_methods(),
+            payment_methods=self._payment_methods(in_canada),
             archived=self._random.random() < 0.05,
         )
 
@@ -95,7 +95,7 @@ class SandboxFactory:
             email=f"{first}.{last}.{index}@{domain}".lower(), first_name=first, last_name=last
         )
 
-    def _payment_methods(self) -> list[NewPaymentMethod]:
+    def _payment_methods(self, in_canada: bool) -> list[NewPaymentMethod]:
         methods = []
         for index in range(self._random.choice((0, 1, 1, 2))):
             last4 = f"{self._random.randint(0, 9999):04d}"
@@ -107,6 +107,7 @@ class SandboxFactory:
                         last4=last4,
                         exp_month=f"{self._random.randint(1, 12):02d}",
                         exp_year=str(self._year + self._random.randint(1, 6)),
+                        funding=self._random.choice((Funding.credit, Funding.debit)),
                         default=index == 0,
                     )
                 )
@@ -116,6 +117,7 @@ class SandboxFactory:
                         type=MethodType.ach,
                         brand=self._random.choice(BANKS),
                         last4=last4,
+                        country="CA" if in_canada else "US",
                         default=index == 0,
                     )
                 )

@@ -92,6 +92,14 @@ class ValidationFailed(AppError):
     meaning = "the body is well-formed but its fields are invalid"
 
 
+class CardNumberNotAllowed(AppError):
+    status, code = 422, "card_number_not_allowed"
+    default_message = (
+        "A card number may not be sent to this API; send a card provider's token instead."
+    )
+    meaning = "a string field holds what looks like a card number (a Luhn-valid 13-19 digit run)"
+
+
 class RateLimited(AppError):
     status, code = 429, "rate_limited"
     default_message = "Too many requests; retry after the time in Retry-After."

@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ALTPAY_", extra="ignore")
 
     env: Literal["development", "production"] = "development"
+    sandbox: bool | None = Field(
+        default=None,
+        description="Sandbox features (the test card provider): on unless ALTPAY_ENV=production, "
+        "where only ALTPAY_SANDBOX=true turns them on.",
+    )
     data_dir: Path = Field(default=Path(".altpay"), description="Where the embedded default lives.")
     database_url: str | None = Field(
         default=None, description="sqlite:///path or postgresql://…; default: SQLite in data_dir."
@@ -86,6 +91,13 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        """The one switch of every sandbox feature."""
+        if self.sandbox is None:
+            return self.env != "production"
+        return self.sandbox
 
     @property
     def sqlite_default_path(self) -> Path:

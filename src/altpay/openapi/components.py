@@ -15,7 +15,16 @@ from altpay.core.text import MAX_EMAIL_LENGTH
 from altpay.customers.schemas import CreateCustomerInput, CustomerReply, PatchCustomerRequest
 from altpay.openapi import patterns
 from altpay.openapi.objects import EXTENSION, Schema
-from altpay.payment_methods.schemas import GetPaymentMethodsReply, PaymentMethod
+from altpay.payment_methods.schemas import (
+    BRAND_LENGTH,
+    AddBankInput,
+    AddCardInput,
+    CaAccountData,
+    ChangeDefaultResponse,
+    GetPaymentMethodsReply,
+    PaymentMethod,
+    UsAccountData,
+)
 from altpay.users.schemas import CreateCustomerUserInput, CustomerUser
 
 _TEXT_255 = patterns.text(255, required=False)
@@ -55,6 +64,43 @@ _USER_FIELDS: dict[str, Schema] = {
     "first_name": {"pattern": patterns.text(100, required=True)},
     "last_name": {"pattern": patterns.text(100, required=True)},
 }
+_CARD_FIELDS: dict[str, Schema] = {
+    "provider": {"pattern": patterns.text(255, required=True), "examples": ["sandbox"]},
+    "card_provider_token": {
+        "pattern": patterns.text(255, required=True),
+        "examples": ["tok_visa", "tok_mastercard_debit"],
+        "description": "The provider's token for the card. Sandbox test tokens: tok_visa, "
+        "tok_visa_debit, tok_mastercard, tok_mastercard_debit, tok_amex, tok_discover, "
+        "tok_interac; tok_expired is card_expired. A card number is never accepted.",
+    },
+    "custom_name": {"pattern": _TEXT_255},
+}
+
+
+def _digits(low: int, high: int) -> Schema:
+    size = f"{{{low}}}" if low == high else f"{{{low},{high}}}"
+    return {"pattern": f"^[0-9]{size}$"}
+
+
+_BANK_FIELDS: dict[str, Schema] = {
+    "us_account_data": {"description": "Required when account_data_type is US; else absent."},
+    "ca_account_data": {"description": "Required when account_data_type is CA; else absent."},
+    "institution_name": {"pattern": patterns.text(BRAND_LENGTH, required=False)},
+    "receiver_name": {"pattern": _TEXT_255},
+    "custom_name": {"pattern": _TEXT_255},
+}
+_US_ACCOUNT_FIELDS: dict[str, Schema] = {
+    "routing_number": {
+        **_digits(9, 9),
+        "description": "ABA routing number: 9 digits whose check digit is valid.",
+    },
+    "account_number": _digits(4, 17),
+}
+_CA_ACCOUNT_FIELDS: dict[str, Schema] = {
+    "institution_code": _digits(3, 3),
+    "transit_number": _digits(5, 5),
+    "account_number": _digits(7, 12),
+}
 TRIMMED = (
     "Strings are trimmed; the bounds and patterns apply to the whole value as sent, "
     "surrounding white space included. Control characters are invalid."
@@ -65,12 +111,24 @@ INPUTS: dict[str, type[BaseModel]] = {
     "CreateCustomerInput": CreateCustomerInput,
     "PatchCustomerRequest": PatchCustomerRequest,
     "CreateCustomerUserInput": CreateCustomerUserInput,
+    "AddCardPaymentMethodInput": AddCardInput,
+    "AddBankPaymentMethodInput": AddBankInput,
+    "USAccountData": UsAccountData,
+    "CAAccountData": CaAccountData,
+}
+_INPUT_FIELDS: dict[str, dict[str, Schema]] = {
+    "CreateCustomerUserInput": _USER_FIELDS,
+    "AddCardPaymentMethodInput": _CARD_FIELDS,
+    "AddBankPaymentMethodInput": _BANK_FIELDS,
+    "USAccountData": _US_ACCOUNT_FIELDS,
+    "CAAccountData": _CA_ACCOUNT_FIELDS,
 }
 REPLIES: dict[str, type[BaseModel]] = {
     "CustomerReply": CustomerReply,
     "CustomerUser": CustomerUser,
     "PaymentMethod": PaymentMethod,
     "GetPaymentMethodsReply": GetPaymentMethodsReply,
+    "ChangeDefaultResponse": ChangeDefaultResponse,
 }
 _REPLY_FIELDS: dict[str, dict[str, Schema]] = {
     "CustomerReply": {
@@ -99,7 +157,11 @@ _REPLY_FIELDS: dict[str, dict[str, Schema]] = {
         "exp_month": {"pattern": r"^(?:0[1-9]|1[0-2])?$"},
         "exp_year": {"pattern": r"^(?:[0-9]{4})?$"},
         "created_at": {"format": "date-time"},
+        "custom_name": {"type": "string", EXTENSION: True},
+        "funding": {"type": "string", "enum": ["credit", "debit", ""], EXTENSION: True},
+        "country": {"type": "string", "enum": ["US", "CA", ""], EXTENSION: True},
     },
+    "ChangeDefaultResponse": {"response": {"const": "default payment method changed"}},
 }
 
 
@@ -149,7 +211,7 @@ def _page(schema: Schema) -> None:
 def refine_schemas(schemas: dict[str, Schema]) -> None:
     """Refines the vendor's input, reply and page schemas in place."""
     for name, model in INPUTS.items():
-        fields = _USER_FIELDS if name == "CreateCustomerUserInput" else _CUSTOMER_FIELDS
+        fields = _INPUT_FIELDS.get(name, _CUSTOMER_FIELDS)
         _refine_input(schemas[name], model, fields)
     for name, model in REPLIES.items():
         _refine_reply(schemas[name], model, _REPLY_FIELDS.get(name, {}))

@@ -15,7 +15,23 @@ LINKS: dict[str, dict[str, Schema]] = {
             ("ListCustomerUsers", "listCustomerUsers"),
             ("CreateCustomerUser", "createCustomerUser"),
             ("ListPaymentMethods", "listPaymentMethods"),
+            ("AddCardPaymentMethod", "addCardPaymentMethod"),
+            ("AddBankPaymentMethod", "addBankPaymentMethod"),
         )
+    },
+    **{
+        added: {
+            name: {
+                "operationId": operation,
+                "parameters": {"id": "$request.path.id", "method_id": "$response.body#/id"},
+            }
+            for name, operation in (
+                ("GetPaymentMethod", "getPaymentMethod"),
+                ("ChangeDefaultPaymentMethod", "changeDefaultPaymentMethod"),
+                ("DeletePaymentMethod", "deletePaymentMethod"),
+            )
+        }
+        for added in ("addCardPaymentMethod", "addBankPaymentMethod")
     },
     "archiveCustomer": {
         "RestoreCustomer": {

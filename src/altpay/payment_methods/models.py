@@ -19,6 +19,9 @@ class PaymentMethod(Record):
     last4: Mapped[str] = mapped_column(String(4))
     exp_month: Mapped[str] = mapped_column(String(2), default="")
     exp_year: Mapped[str] = mapped_column(String(4), default="")
+    custom_name: Mapped[str] = mapped_column(String(255), default="")
+    funding: Mapped[str] = mapped_column(String(8), default="")  # cards: credit or debit
+    country: Mapped[str] = mapped_column(String(2), default="")  # ACH: US or CA
 
 
 payment_methods = cast(Table, PaymentMethod.__table__)

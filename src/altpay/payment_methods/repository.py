@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, delete, insert, select
 
 from altpay.core.db import SqlConnection
 from altpay.payment_methods.models import payment_methods
@@ -30,3 +30,12 @@ async def find_method(
 
 async def insert_method(connection: SqlConnection, values: dict[str, Any]) -> None:
     await connection.execute(insert(payment_methods).values(values))
+
+
+async def has_methods(connection: SqlConnection, customer_id: str) -> bool:
+    query = select(payment_methods.c.id).where(payment_methods.c.customer_id == customer_id)
+    return await connection.scalar(query.limit(1)) is not None
+
+
+async def delete_method(connection: SqlConnection, method_id: str) -> None:
+    await connection.execute(delete(payment_methods).where(payment_methods.c.id == method_id))

@@ -8,13 +8,15 @@ then 400/422.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from typing import Any, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
+from altpay.core.card_numbers import fields_with_card_numbers
 from altpay.core.errors import (
+    CardNumberNotAllowed,
     InvalidJson,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -98,7 +100,8 @@ def validation_messages(error: ValidationError) -> dict[str, str]:
     messages: dict[str, str] = {}
     for item in error.errors(include_url=False):
         location = item["loc"]
-        field = str(location[0]) if location else "body"
+        # A nested field by its dotted path: us_account_data.routing_number.
+        field = ".".join(str(part) for part in location) if location else "body"
         if item["type"] == "extra_forbidden":
             message = "is not a field of this request"
         else:
@@ -107,12 +110,29 @@ def validation_messages(error: ValidationError) -> dict[str, str]:
     return messages
 
 
-def json_body(model: type[Model]) -> Callable[[Request], Coroutine[Any, Any, Model]]:
-    """A dependency that yields the request body validated as ``model``."""
+def refuse_card_numbers(document: dict[str, Any], exempt: Collection[str] = ()) -> None:
+    """422 naming every string field (known or not, at any depth) that holds a card number,
+    before the body is validated, logged or stored; ``exempt``: the dotted names of fields
+    where such digits are expected (a bank account number)."""
+    fields = fields_with_card_numbers(document, exempt)
+    if fields:
+        message = "must not hold a card number; send a card provider's token instead"
+        raise CardNumberNotAllowed(validation_errors=dict.fromkeys(fields, message))
 
-    @raises(PayloadTooLarge, UnsupportedMediaType, InvalidJson, ValidationFailed)
+
+def json_body(
+    model: type[Model], *, card_numbers_allowed_in: Collection[str] = ()
+) -> Callable[[Request], Coroutine[Any, Any, Model]]:
+    """A dependency that yields the request body validated as ``model``, once no string of
+    it holds a card number (but the fields named in ``card_numbers_allowed_in``)."""
+    exempt = frozenset(card_numbers_allowed_in)
+
+    @raises(
+        PayloadTooLarge, UnsupportedMediaType, InvalidJson, CardNumberNotAllowed, ValidationFailed
+    )
     async def parse(request: Request) -> Model:
         document = await read_json_object(request)
+        refuse_card_numbers(document, exempt)
         try:
             return model.model_validate(document)
         except ValidationError as error:

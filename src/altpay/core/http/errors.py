@@ -77,9 +77,18 @@ async def _routing_error(request: Request, error: Exception) -> JSONResponse:
 
 
 def _methods_of_path(app: FastAPI, scope: Scope) -> list[str]:
+    """The methods of the path's own routes: where a literal path (``…/payment-methods/card``)
+    and a template (``…/payment-methods/{method_id}``) both match, the literal one's, as the
+    document lists them."""
     path = scope["path"]
-    index: list[tuple[re.Pattern[str], set[str]]] = app.state.route_methods
-    allowed = {method for pattern, methods in index if pattern.match(path) for method in methods}
+    index: list[tuple[re.Pattern[str], set[str], int]] = app.state.route_methods
+    matching = [
+        (methods, parameters) for pattern, methods, parameters in index if pattern.match(path)
+    ]
+    fewest = min((parameters for _methods, parameters in matching), default=0)
+    allowed = {
+        method for methods, parameters in matching if parameters == fewest for method in methods
+    }
     return sorted(allowed)
 
 
@@ -87,7 +96,7 @@ def index_route_methods(app: FastAPI, routers: Iterable[APIRouter]) -> None:
     """Remembers every path's methods, for the ``Allow`` header of a 405."""
     routes = [*app.router.routes, *(route for router in routers for route in router.routes)]
     app.state.route_methods = [
-        (route.path_regex, set(route.methods or ()))
+        (route.path_regex, set(route.methods or ()), len(route.param_convertors))
         for route in routes
         if isinstance(route, Route | APIRoute)
     ]
