@@ -45,9 +45,10 @@ typecheck: $(VENV)/.installed-dev
 imports: $(VENV)/.installed-dev
 	$(BIN)/lint-imports --no-logo --no-cache
 
-# The client's suite runs against `altpay serve` processes of its own.
+# Two workers (the machine's two cores): the fault and soak tests wait on real processes, so
+# they overlap with the rest. The client's suite runs against `altpay serve` processes of its own.
 pytest: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 	$(BIN)/python -m pytest clients/python/tests
 
 $(VENV)/.installed-bench: requirements/bench.lock pyproject.toml | $(BIN)/python
