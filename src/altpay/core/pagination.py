@@ -13,7 +13,7 @@ with the caller's alias, which FastAPI must see as an object, not as a name.
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Generic, Protocol, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
 from itsdangerous import BadData, URLSafeSerializer
@@ -190,13 +190,6 @@ class PageRequest:
     limit: int
     after: str | None
     before: str | None
-
-
-class Caller(Protocol):
-    """Whoever a list is read for: the pages of one account only."""
-
-    @property
-    def account_id(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,9 @@ _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>.+)")
 # PostgreSQL SQLSTATE classes and codes (Appendix A of its manual).
 _PG_UNIQUE_VIOLATION = "23505"
 _PG_QUERY_CANCELED = "57014"
-_PG_CONNECTION_CLASSES = ("08", "53", "57P")
+# Connection exceptions, insufficient resources, operator intervention; and a database or a
+# role that does not exist (misconfigured, or not created yet): no statement can run.
+_PG_CONNECTION_CLASSES = ("08", "53", "57P", "3D", "28")
 
 
 _DATABASE_FAULTS = (
