@@ -25,8 +25,9 @@ from tests.support.load import (
 from tests.support.server import Server, bearer, free_port, server_env, serving
 from tests.support.tenants import provision
 
-LOAD_SECONDS = 12.0
+LOAD_SECONDS = 30.0  # as the issue says: 30 s of load, a kill every 2 s
 KILL_EVERY = 2.0
+KILL_ROUNDS = int(LOAD_SECONDS / KILL_EVERY) - 1
 
 # Every connection of altpay's pools (they name themselves in application_name).
 _TERMINATE = (
@@ -56,7 +57,7 @@ async def _kill_connections(database_url: str, until: float) -> int:
     return killed
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(180)
 def test_killed_connections_are_answered_503_and_lose_no_write(server: Server) -> None:
     (client,) = provision(server.database_url)
     headers = bearer(server, client)
@@ -69,13 +70,14 @@ def test_killed_connections_are_answered_503_and_lose_no_write(server: Server) -
 
     killed, result = asyncio.run(scenario())
 
-    assert killed >= 5, killed  # the connections really were killed, again and again
+    assert killed >= KILL_ROUNDS, killed  # the connections really were killed, again and again
     assert_only_answered_unavailable(result)
     assert result.count("create", 201) > 50, result.summary()
     # Reads are retried once on a fresh connection: a killed one costs them (almost) nothing,
-    # where without the retry every kill fails the reads in flight on it.
+    # where without the retry every kill fails the reads in flight on it (one in three
+    # rounds at most here: a retry can land on a connection the same round kills).
     reads_unavailable = result.count("get", 503) + result.count("list", 503)
-    assert reads_unavailable <= 2, result.summary()
+    assert reads_unavailable <= KILL_ROUNDS // 3, result.summary()
 
     # The pool recovers within a second of a kill: every request answers again.
     asyncio.run(_kill_connections_once(server.database_url))
