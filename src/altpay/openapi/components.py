@@ -26,8 +26,13 @@ from altpay.payment_methods.schemas import (
     UsAccountData,
 )
 from altpay.users.schemas import CreateCustomerUserInput, CustomerUser
-from altpay.webhooks.models import SECRET_LENGTH, URL_LENGTH
-from altpay.webhooks.schemas import SECRET_MIN_LENGTH, CreateWebhookInput, WebhookSubscription
+from altpay.webhooks.models import SECRET_LENGTH, STATUSES, URL_LENGTH
+from altpay.webhooks.schemas import (
+    SECRET_MIN_LENGTH,
+    CreateWebhookInput,
+    WebhookEvent,
+    WebhookSubscription,
+)
 from altpay.webhooks.topics import NEVER_FIRED, TOPICS
 
 _TEXT_255 = patterns.text(255, required=False)
@@ -155,6 +160,7 @@ REPLIES: dict[str, type[BaseModel]] = {
     "GetPaymentMethodsReply": GetPaymentMethodsReply,
     "ChangeDefaultResponse": ChangeDefaultResponse,
     "WebhookSubscription": WebhookSubscription,
+    "WebhookEvent": WebhookEvent,
 }
 _REPLY_FIELDS: dict[str, dict[str, Schema]] = {
     "CustomerReply": {
@@ -188,6 +194,14 @@ _REPLY_FIELDS: dict[str, dict[str, Schema]] = {
         "country": {"type": "string", "enum": ["US", "CA", ""], EXTENSION: True},
     },
     "ChangeDefaultResponse": {"response": {"const": "default payment method changed"}},
+    "WebhookEvent": {
+        "id": {"pattern": patterns.prefixed_id("evt")},
+        "subscription_id": {"pattern": patterns.prefixed_id("whk")},
+        "topic": {"enum": list(TOPICS)},
+        "status": {"enum": list(STATUSES)},
+        "attempts": {"minimum": 0},
+        "created_at": {"format": "date-time"},
+    },
     "WebhookSubscription": {
         "id": {"pattern": patterns.prefixed_id("whk")},
         "partner_id": {"pattern": patterns.prefixed_id("acct")},
@@ -254,3 +268,4 @@ def refine_schemas(schemas: dict[str, Schema]) -> None:
     _page(schemas["PaginatedResponse-CustomerReply"])
     _page(schemas["PaginatedResponse-CustomerUser"])
     _page(schemas["PaginatedResponse-WebhookSubscription"])
+    _page(schemas["PaginatedResponse-WebhookEvent"])

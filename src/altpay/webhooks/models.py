@@ -1,13 +1,15 @@
-"""The webhook subscriptions table: one row per endpoint URL and topic of an account."""
+"""The webhook tables: subscriptions (an endpoint URL per topic of an account) and events."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Table, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from altpay.core.models import ID_LENGTH, Record
+from altpay.core.timestamps import UTCDateTime
 
 URL_LENGTH = 2048
 SECRET_LENGTH = 255
@@ -42,3 +44,40 @@ class WebhookSubscription(Record):
 
 
 webhook_subscriptions = cast(Table, WebhookSubscription.__table__)
+
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+STATUSES = (PENDING, DELIVERED, FAILED)
+
+
+class WebhookEvent(Record):
+    """One delivery of one change to one subscription: the transactional outbox's row.
+
+    Written in the transaction of the change it reports; ``customer_id`` and
+    ``endpoint_url`` (the subscription's, copied) key the per-customer delivery order.
+    """
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        Index("ix_webhook_events_account_created", "account_id", "created_at", "id"),
+        Index("ix_webhook_events_due", "status", "next_attempt_at"),
+        Index("ix_webhook_events_order", "customer_id", "endpoint_url", "created_at", "id"),
+    )
+
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("accounts.id"))
+    subscription_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("webhook_subscriptions.id")
+    )
+    topic: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    endpoint_url: Mapped[str] = mapped_column(String(URL_LENGTH))
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer(), default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_response_status: Mapped[int | None] = mapped_column(Integer(), nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The delivered body, as JSON text: {"id", "topic", "created_at", "data"}.
+    payload: Mapped[str] = mapped_column(Text())
+
+
+webhook_events = cast(Table, WebhookEvent.__table__)

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, bindparam, insert, select, update
 
-from altpay.core.db import SqlConnection, UniqueViolation
+from altpay.core.db import ReadQuery, SqlConnection, UniqueViolation
 from altpay.core.pagination import KeysetList
 from altpay.webhooks.errors import DuplicateSubscription
-from altpay.webhooks.models import ACTIVE_PER_TOPIC, webhook_subscriptions
+from altpay.webhooks.models import (
+    ACTIVE_PER_TOPIC,
+    FAILED,
+    PENDING,
+    webhook_events,
+    webhook_subscriptions,
+)
 
 _COLUMNS = frozenset(
     f"webhook_subscriptions.{name}" for name in ("account_id", "endpoint_url", "topic")
@@ -22,6 +29,14 @@ _COLUMNS = frozenset(
 class SubscriptionFilters:
     topic: str | None = None
     is_active: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilters:
+    topic: str | None = None
+    status: str | None = None
+    created_at_start: datetime | None = None
+    created_at_end: datetime | None = None
 
 
 def _is_duplicate(error: UniqueViolation) -> bool:
@@ -86,6 +101,63 @@ def _listing(*, by_topic: bool, by_state: bool) -> KeysetList:
         conditions.append(table.c.topic == bindparam("topic"))
     if by_state:
         conditions.append(table.c.is_active == bindparam("is_active"))
+    return KeysetList(
+        query=select(table).where(*conditions), created_at=table.c.created_at, id=table.c.id
+    )
+
+
+# The outbox's query on every change: built and compiled once.
+_ACTIVE_SUBSCRIBERS = ReadQuery(
+    select(webhook_subscriptions.c.id, webhook_subscriptions.c.endpoint_url).where(
+        webhook_subscriptions.c.account_id == bindparam("account_id"),
+        webhook_subscriptions.c.topic == bindparam("topic"),
+        webhook_subscriptions.c.is_active.is_(True),
+    )
+)
+
+
+async def active_subscribers(
+    connection: SqlConnection, account_id: str, topic: str
+) -> list[Row[Any]]:
+    return list(
+        await connection.fetch(_ACTIVE_SUBSCRIBERS, {"account_id": account_id, "topic": topic})
+    )
+
+
+async def insert_events(connection: SqlConnection, rows: list[dict[str, Any]]) -> None:
+    await connection.execute(insert(webhook_events).values(rows))
+
+
+async def cancel_pending(connection: SqlConnection, subscription_id: str, now: datetime) -> None:
+    """The subscription's undelivered events: failed, never attempted again."""
+    table = webhook_events
+    await connection.execute(
+        update(table)
+        .where(table.c.subscription_id == subscription_id, table.c.status == PENDING)
+        .values(status=FAILED, next_attempt_at=None, updated_at=now)
+    )
+
+
+def event_listing(account_id: str, filters: EventFilters) -> tuple[KeysetList, dict[str, Any]]:
+    values: dict[str, Any] = {"account_id": account_id}
+    for name in ("topic", "status", "created_at_start", "created_at_end"):
+        if getattr(filters, name) is not None:
+            values[name] = getattr(filters, name)
+    return _event_listing(frozenset(values) - {"account_id"}), values
+
+
+@functools.cache
+def _event_listing(filtered: frozenset[str]) -> KeysetList:
+    table = webhook_events
+    conditions: list[ColumnElement[bool]] = [table.c.account_id == bindparam("account_id")]
+    if "topic" in filtered:
+        conditions.append(table.c.topic == bindparam("topic"))
+    if "status" in filtered:
+        conditions.append(table.c.status == bindparam("status"))
+    if "created_at_start" in filtered:
+        conditions.append(table.c.created_at >= bindparam("created_at_start"))
+    if "created_at_end" in filtered:
+        conditions.append(table.c.created_at <= bindparam("created_at_end"))
     return KeysetList(
         query=select(table).where(*conditions), created_at=table.c.created_at, id=table.c.id
     )

@@ -7,18 +7,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from altpay.auth.dependencies import WebhooksRead, WebhooksWrite
-from altpay.core.errors import ValidationFailed, raises
+from altpay.core.errors import InvalidParameter, ValidationFailed, raises
 from altpay.core.http.body import json_body
 from altpay.core.http.connections import ReadConnection, WriteConnection, runtime_of
+from altpay.core.http.params import parse_rfc3339
 from altpay.core.pagination import Pages, pages_of
 from altpay.idempotency.dependencies import IdempotentSubscription, remember
 from altpay.webhooks import service
 from altpay.webhooks.errors import SubscriptionNotFound
-from altpay.webhooks.repository import SubscriptionFilters
+from altpay.webhooks.repository import EventFilters, SubscriptionFilters
 from altpay.webhooks.schemas import (
     CreatedWebhookSubscription,
     CreateWebhookInput,
+    Status,
     Topic,
+    WebhookEventPage,
     WebhookSubscription,
     WebhookSubscriptionPage,
 )
@@ -27,6 +30,7 @@ router = APIRouter(tags=["Webhooks"])
 
 CreateBody = Annotated[CreateWebhookInput, Depends(json_body(CreateWebhookInput))]
 SubscriptionPages = Annotated[Pages, pages_of(service.SUBSCRIPTIONS_LIST, WebhooksRead)]
+EventPages = Annotated[Pages, pages_of(service.EVENTS_LIST, WebhooksRead)]
 SubscriptionId = Annotated[str, Path(description="Webhook subscription ID")]
 
 
@@ -38,6 +42,25 @@ async def subscription_filters(
 
 
 Filters = Annotated[SubscriptionFilters, Depends(subscription_filters)]
+
+
+@raises(InvalidParameter)
+async def event_filters(
+    topic: Annotated[Topic | None, Query(description="Filter by topic")] = None,
+    status: Annotated[Status | None, Query(description="Filter by delivery status")] = None,
+    created_at_start: Annotated[
+        str | None, Query(description="Filter by creation date start (RFC3339 format)")
+    ] = None,
+    created_at_end: Annotated[
+        str | None, Query(description="Filter by creation date end (RFC3339 format)")
+    ] = None,
+) -> EventFilters:
+    start = parse_rfc3339("created_at_start", created_at_start)
+    end = parse_rfc3339("created_at_end", created_at_end)
+    return EventFilters(topic, status, start, end)
+
+
+Events = Annotated[EventFilters, Depends(event_filters)]
 
 
 @router.post(
@@ -85,3 +108,11 @@ async def delete_webhook_subscription(
 ) -> WebhookSubscription:
     """Deactivate a webhook subscription: its deliveries stop"""
     return await service.unsubscribe(connection, principal.account_id, subscription_id)
+
+
+@router.get("/webhooks/events", operation_id="listWebhookEvents", summary="List webhook events")
+async def list_webhook_events(
+    pages: EventPages, filters: Events, connection: ReadConnection
+) -> WebhookEventPage:
+    """Get a paginated list of webhook events: one per delivery to one subscription"""
+    return await service.list_events(connection, pages, filters)

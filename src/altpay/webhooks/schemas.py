@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from altpay.core.pagination import Paginated
 from altpay.core.text import bounded_text, reject_unstorable
-from altpay.webhooks.models import SECRET_LENGTH, URL_LENGTH
+from altpay.webhooks.models import SECRET_LENGTH, STATUSES, URL_LENGTH
 from altpay.webhooks.topics import TOPICS
 
 Topic = Literal[TOPICS]  # type: ignore[valid-type]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
 EndpointUrl = Annotated[
     str, Strict(), bounded_text(URL_LENGTH, required=True), AfterValidator(reject_unstorable)
 ]
@@ -60,3 +61,22 @@ class CreatedWebhookSubscription(WebhookSubscription):
 
 class WebhookSubscriptionPage(Paginated[WebhookSubscription]):
     """A page of webhook subscriptions, newest first."""
+
+
+class WebhookEvent(BaseModel):
+    id: str = Field(description="Event ID (evt_…): the receiver's deduplication key.")
+    subscription_id: str = Field(description="The subscription it is delivered to.")
+    topic: str = Field(description="What happened.")
+    status: str = Field(description="pending, delivered, or failed (no attempt left).")
+    attempts: int = Field(description="Deliveries attempted so far.")
+    last_attempt_at: str | None = Field(description="When the last attempt was made, or null.")
+    last_response_status: int | None = Field(
+        description="The HTTP status of the last attempt, or null (none, or no response)."
+    )
+    next_attempt_at: str | None = Field(description="When it is next attempted, or null.")
+    created_at: str = Field(description="When the change was committed (RFC 3339 UTC).")
+    data: dict[str, Any] = Field(description="The object as the API returned it after the change.")
+
+
+class WebhookEventPage(Paginated[WebhookEvent]):
+    """A page of webhook events, newest first."""

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
+
+from pydantic import BaseModel
 
 from altpay.core.db import SqlConnection
 from altpay.core.errors import ValidationFailed
@@ -14,15 +18,19 @@ from altpay.core.timestamps import format_timestamp, utc_now
 from altpay.webhooks import repository
 from altpay.webhooks.endpoints import RefusedEndpoint, check_endpoint
 from altpay.webhooks.errors import DuplicateSubscription, SubscriptionNotFound
-from altpay.webhooks.repository import SubscriptionFilters
+from altpay.webhooks.models import PENDING
+from altpay.webhooks.repository import EventFilters, SubscriptionFilters
 from altpay.webhooks.schemas import (
     CreatedWebhookSubscription,
     CreateWebhookInput,
+    WebhookEvent,
+    WebhookEventPage,
     WebhookSubscription,
     WebhookSubscriptionPage,
 )
 
 SUBSCRIPTIONS_LIST = "webhooks"
+EVENTS_LIST = "webhook-events"
 SECRET_PREFIX = "whsec_"
 _DUPLICATE = {"endpoint_url": "is already subscribed to this topic"}
 
@@ -104,8 +112,88 @@ async def unsubscribe(
     """Deactivates the subscription: nothing more is delivered to it. Idempotent."""
     row = await _find(connection, account_id, subscription_id)
     if row.is_active:
+        now = utc_now()
         await repository.update_subscription(
-            connection, subscription_id, {"is_active": False, "updated_at": utc_now()}
+            connection, subscription_id, {"is_active": False, "updated_at": now}
         )
+        await repository.cancel_pending(connection, subscription_id, now)
         row = await _find(connection, account_id, subscription_id)
     return subscription_reply(row)
+
+
+_last_event_at = datetime.min.replace(tzinfo=utc_now().tzinfo)
+
+
+def _event_time() -> datetime:
+    """Now, strictly after the last event's time in this process: the events of one change
+    (and of one customer, whose writes queue on its row) keep their order by (created_at, id)."""
+    global _last_event_at
+    now = utc_now()
+    if now <= _last_event_at:
+        now = _last_event_at + timedelta(microseconds=1)
+    _last_event_at = now
+    return now
+
+
+async def emit(
+    connection: SqlConnection, account_id: str, topic: str, customer_id: str, data: BaseModel
+) -> None:
+    """Writes an event of ``topic`` for each of the account's active subscriptions to it, in
+    the caller's transaction (the outbox): it commits with the change, or not at all."""
+    subscribers = await repository.active_subscribers(connection, account_id, topic)
+    if not subscribers:
+        return
+    now = _event_time()
+    created_at = format_timestamp(now)
+    body = data.model_dump(mode="json")
+    rows = []
+    for subscriber in subscribers:
+        event_id = new_id("evt", now)
+        payload = {"id": event_id, "topic": topic, "created_at": created_at, "data": body}
+        rows.append(
+            {
+                "id": event_id,
+                "account_id": account_id,
+                "subscription_id": subscriber.id,
+                "topic": topic,
+                "customer_id": customer_id,
+                "endpoint_url": subscriber.endpoint_url,
+                "status": PENDING,
+                "attempts": 0,
+                "last_attempt_at": None,
+                "last_response_status": None,
+                "next_attempt_at": now,
+                "payload": json.dumps(payload, separators=(",", ":")),
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    await repository.insert_events(connection, rows)
+
+
+def _optional_time(value: datetime | None) -> str | None:
+    return format_timestamp(value) if value is not None else None
+
+
+def event_reply(row: Any) -> WebhookEvent:
+    return WebhookEvent(
+        id=row.id,
+        subscription_id=row.subscription_id,
+        topic=row.topic,
+        status=row.status,
+        attempts=row.attempts,
+        last_attempt_at=_optional_time(row.last_attempt_at),
+        last_response_status=row.last_response_status,
+        next_attempt_at=_optional_time(row.next_attempt_at),
+        created_at=format_timestamp(row.created_at),
+        data=json.loads(row.payload)["data"],
+    )
+
+
+async def list_events(
+    connection: SqlConnection, pages: Pages, filters: EventFilters
+) -> WebhookEventPage:
+    listing, values = repository.event_listing(pages.account_id, filters)
+    return await pages.read(
+        connection, listing, values, reply=event_reply, envelope=WebhookEventPage
+    )
