@@ -182,8 +182,12 @@ def test_events_filter_and_need_the_read_scope(api: TestClient, tenant: Tenant) 
         "customer_created",
         "customer_archived",
     ]
-    for bad in ({"status": "lost"}, {"topic": "nope"}, {"created_at_start": "yesterday"}):
+    backwards = {"created_at_start": created_at, "created_at_end": "2000-01-01T00:00:00Z"}
+    invalid = ({"status": "lost"}, {"topic": "nope"}, {"created_at_start": "yesterday"})
+    for bad in invalid:
         reply = api.get("/webhooks/events", params=bad, headers=tenant.headers)
         assert_http_error(reply, 400, "invalid_parameter", fields=set(bad))
+    reply = api.get("/webhooks/events", params=backwards, headers=tenant.headers)
+    assert_http_error(reply, 400, "invalid_parameter", fields={"created_at_start"})
     customers_only = create_tenant(api, scopes=(SCOPE_READ,), name="Customers")
     assert_insufficient_scope(api.get("/webhooks/events", headers=customers_only.headers))

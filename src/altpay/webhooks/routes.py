@@ -10,7 +10,7 @@ from altpay.auth.dependencies import WebhooksRead, WebhooksWrite
 from altpay.core.errors import InvalidParameter, ValidationFailed, raises
 from altpay.core.http.body import json_body
 from altpay.core.http.connections import ReadConnection, WriteConnection, runtime_of
-from altpay.core.http.params import parse_rfc3339
+from altpay.core.http.params import CreatedAtEnd, CreatedAtStart, created_range
 from altpay.core.pagination import Pages, pages_of
 from altpay.idempotency.dependencies import IdempotentSubscription, remember
 from altpay.webhooks import service
@@ -48,15 +48,10 @@ Filters = Annotated[SubscriptionFilters, Depends(subscription_filters)]
 async def event_filters(
     topic: Annotated[Topic | None, Query(description="Filter by topic")] = None,
     status: Annotated[Status | None, Query(description="Filter by delivery status")] = None,
-    created_at_start: Annotated[
-        str | None, Query(description="Filter by creation date start (RFC3339 format)")
-    ] = None,
-    created_at_end: Annotated[
-        str | None, Query(description="Filter by creation date end (RFC3339 format)")
-    ] = None,
+    created_at_start: CreatedAtStart = None,
+    created_at_end: CreatedAtEnd = None,
 ) -> EventFilters:
-    start = parse_rfc3339("created_at_start", created_at_start)
-    end = parse_rfc3339("created_at_end", created_at_end)
+    start, end = created_range(created_at_start, created_at_end)
     return EventFilters(topic, status, start, end)
 
 
