@@ -75,6 +75,23 @@ def test_clients_create_with_one_scope(cli: Cli, account_id: str) -> None:
     assert created.json()["scopes"] == ["customers:read"]
 
 
+def test_clients_create_with_the_webhook_scopes(cli: Cli, account_id: str) -> None:
+    created = cli(
+        "clients",
+        "create",
+        "--account",
+        account_id,
+        "--name",
+        "hooks",
+        "--scopes",
+        "webhooks:write webhooks:read",
+        "--json",
+    )
+
+    assert created.status == 0, created.stderr
+    assert created.json()["scopes"] == ["webhooks:read", "webhooks:write"]
+
+
 def test_clients_create_for_an_unknown_account_is_refused(cli: Cli) -> None:
     outcome = cli(
         "clients",
