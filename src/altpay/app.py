@@ -23,6 +23,7 @@ from altpay.docs.routes import router as docs_router
 from altpay.openapi.routes import router as openapi_router
 from altpay.payment_methods.routes import router as payment_methods_router
 from altpay.users.routes import router as users_router
+from altpay.webhooks.routes import router as webhooks_router
 
 API_TITLE = "Alternative Payments"
 API_VERSION = "1.1.0"
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         customers_router,
         payment_methods_router,
         users_router,
+        webhooks_router,
         health_router,
         docs_router,
         openapi_router,

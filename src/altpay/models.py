@@ -6,6 +6,7 @@ from altpay.customers import models as customer_models
 from altpay.idempotency import models as idempotency_models
 from altpay.payment_methods import models as payment_method_models
 from altpay.users import models as user_models
+from altpay.webhooks import models as webhook_models
 
 metadata = Base.metadata
 
@@ -16,4 +17,5 @@ __all__ = [
     "metadata",
     "payment_method_models",
     "user_models",
+    "webhook_models",
 ]

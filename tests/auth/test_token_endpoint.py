@@ -14,7 +14,8 @@ from tests.support.tenants import Tenant, create_tenant, disable_client
 
 TOKEN_URL = "/oauth/token"
 GRANT = {"grant_type": "client_credentials"}
-ALL = "customers:read customers:write"
+CUSTOMERS = "customers:read customers:write"
+ALL = "customers:read customers:write webhooks:read webhooks:write"
 
 
 def basic(client_id: str, client_secret: str) -> dict[str, str]:
@@ -94,7 +95,8 @@ def test_each_token_is_distinct(api: TestClient, tenant: Tenant) -> None:
     [
         ("customers:read", "customers:read"),
         ("customers:write", "customers:write"),
-        ("customers:write customers:read", ALL),
+        ("customers:write customers:read", CUSTOMERS),
+        ("webhooks:write customers:read", "customers:read webhooks:write"),
         ("", ALL),
         ("   ", ALL),
         ("customers:read  customers:read", "customers:read"),

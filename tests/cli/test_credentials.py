@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.support.cli import Cli
 
 CLIENT_ID = re.compile(r"cli_[0-9a-z]{26}")
@@ -58,21 +60,22 @@ def test_clients_create_prints_credentials_once(cli: Cli, account_id: str) -> No
     assert client["client_secret"] not in listed.stdout
 
 
-def test_clients_create_with_one_scope(cli: Cli, account_id: str) -> None:
+@pytest.mark.parametrize(
+    ("scopes", "granted"),
+    [
+        ("customers:read", ["customers:read"]),
+        ("webhooks:write webhooks:read", ["webhooks:read", "webhooks:write"]),
+    ],
+)
+def test_clients_create_with_some_scopes(
+    cli: Cli, account_id: str, scopes: str, granted: list[str]
+) -> None:
     created = cli(
-        "clients",
-        "create",
-        "--account",
-        account_id,
-        "--name",
-        "reader",
-        "--scopes",
-        "customers:read",
-        "--json",
+        "clients", "create", "--account", account_id, "--name", "some", "--scopes", scopes, "--json"
     )
 
-    assert created.status == 0
-    assert created.json()["scopes"] == ["customers:read"]
+    assert created.status == 0, created.stderr
+    assert created.json()["scopes"] == granted
 
 
 def test_clients_create_for_an_unknown_account_is_refused(cli: Cli) -> None:

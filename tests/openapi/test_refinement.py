@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ValidationError
 
+from altpay.auth.tokens import ALL_SCOPES
 from altpay.customers.schemas import CreateCustomerInput, PatchCustomerRequest
 from altpay.openapi import catalogue
 from altpay.openapi.document import vendor_document
@@ -167,7 +168,7 @@ def test_the_scopes_are_the_ones_operations_require(served: dict[str, Any]) -> N
         for scope in requirement.get("OAuth2ClientCredentials", [])
     }
 
-    assert set(flow["scopes"]) == required == {"customers:read", "customers:write"}
+    assert set(flow["scopes"]) == required == set(ALL_SCOPES)
     assert flow["tokenUrl"] == "/oauth/token"
 
 
@@ -330,7 +331,14 @@ def test_input_patterns_accept_exactly_what_the_service_accepts(
     served: dict[str, Any], name: str, model: type[BaseModel]
 ) -> None:
     schema = served["components"]["schemas"][name]
-    valid = {"name": "Acme", "email": "a@b.co", "first_name": "Ana", "last_name": "Lopez"}
+    valid = {
+        "name": "Acme",
+        "email": "a@b.co",
+        "first_name": "Ana",
+        "last_name": "Lopez",
+        "endpoint_url": "https://example.com/hooks",
+        "topic": "invoice_paid",
+    }
     required = {field: valid[field] for field in schema["required"]}
     for field, spec in schema["properties"].items():
         pattern = re.compile(spec["pattern"])

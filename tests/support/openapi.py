@@ -41,9 +41,11 @@ class DocumentedAnswers:
     """What a served document says each operation answers: its statuses, each error's codes."""
 
     def __init__(self, document: Document) -> None:
+        # A literal path before a templated one it also matches (/webhooks/events before
+        # /webhooks/{subscription_id}), as the router matches them.
         self._paths = [
             (re.compile("^" + re.sub(r"\{[^/}]+\}", "[^/]+", path) + "$"), item)
-            for path, item in document["paths"].items()
+            for path, item in sorted(document["paths"].items(), key=lambda kv: kv[0].count("{"))
         ]
         self._method_not_allowed = documented_codes(
             document["components"]["responses"]["MethodNotAllowed"]

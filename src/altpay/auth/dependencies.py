@@ -18,7 +18,14 @@ from fastapi.security.utils import get_authorization_scheme_param
 
 from altpay.auth import repository
 from altpay.auth.errors import Forbidden, Unauthorized
-from altpay.auth.tokens import SCOPE_READ, SCOPE_WRITE, Principal, TokenService
+from altpay.auth.tokens import (
+    SCOPE_READ,
+    SCOPE_WEBHOOKS_READ,
+    SCOPE_WEBHOOKS_WRITE,
+    SCOPE_WRITE,
+    Principal,
+    TokenService,
+)
 from altpay.core.db import Database, reading
 from altpay.core.errors import RateLimited, raises
 from altpay.core.http.connections import database_of
@@ -150,3 +157,5 @@ def _requiring(scope: str) -> Any:
 
 CustomersRead = Annotated[Principal, _requiring(SCOPE_READ)]
 CustomersWrite = Annotated[Principal, _requiring(SCOPE_WRITE)]
+WebhooksRead = Annotated[Principal, _requiring(SCOPE_WEBHOOKS_READ)]
+WebhooksWrite = Annotated[Principal, _requiring(SCOPE_WEBHOOKS_WRITE)]

@@ -17,7 +17,9 @@ ALGORITHM = "HS256"
 TOKEN_TYPE = "at+jwt"
 SCOPE_READ = "customers:read"
 SCOPE_WRITE = "customers:write"
-ALL_SCOPES = (SCOPE_READ, SCOPE_WRITE)
+SCOPE_WEBHOOKS_READ = "webhooks:read"
+SCOPE_WEBHOOKS_WRITE = "webhooks:write"
+ALL_SCOPES = (SCOPE_READ, SCOPE_WRITE, SCOPE_WEBHOOKS_READ, SCOPE_WEBHOOKS_WRITE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,7 +40,11 @@ def create_client(
     account: Annotated[str, typer.Option(help="The account the client acts for (acct_…).")],
     name: Annotated[str, typer.Option(help="A name to recognise the client by.")],
     scopes: Annotated[
-        str, typer.Option(help='Space-separated: "customers:read customers:write".')
+        str,
+        typer.Option(
+            help='Space-separated, of "customers:read customers:write webhooks:read '
+            'webhooks:write".'
+        ),
     ] = "customers:read customers:write",
     as_json: bool = JsonOption,
 ) -> None:

@@ -10,7 +10,7 @@ from altpay.auth.dependencies import CustomersRead, CustomersWrite
 from altpay.core.errors import InvalidParameter, ValidationFailed, raises
 from altpay.core.http.body import json_body
 from altpay.core.http.connections import ReadConnection, WriteConnection
-from altpay.core.http.params import CustomerId, parse_rfc3339
+from altpay.core.http.params import CreatedAtEnd, CreatedAtStart, CustomerId, created_range
 from altpay.core.pagination import Pages, pages_of
 from altpay.core.text import reject_unstorable
 from altpay.customers import service
@@ -40,12 +40,8 @@ CustomerPages = Annotated[Pages, pages_of(service.CUSTOMERS_LIST, CustomersRead)
 # thread, a thread hop per request (docs/performance.md).
 @raises(InvalidParameter)
 async def customer_filters(
-    created_at_start: Annotated[
-        str | None, Query(description="Filter by creation date start (RFC3339 format)")
-    ] = None,
-    created_at_end: Annotated[
-        str | None, Query(description="Filter by creation date end (RFC3339 format)")
-    ] = None,
+    created_at_start: CreatedAtStart = None,
+    created_at_end: CreatedAtEnd = None,
     company_name: Annotated[
         str | None, Query(description="Filter by customer name", max_length=255)
     ] = None,
@@ -53,12 +49,7 @@ async def customer_filters(
         bool, Query(description="Extension: also list archived customers.")
     ] = False,
 ) -> CustomerFilters:
-    start = parse_rfc3339("created_at_start", created_at_start)
-    end = parse_rfc3339("created_at_end", created_at_end)
-    if start is not None and end is not None and start > end:
-        raise InvalidParameter(
-            validation_errors={"created_at_start": "must not be after created_at_end"}
-        )
+    start, end = created_range(created_at_start, created_at_end)
     if company_name:
         try:
             reject_unstorable(company_name)

@@ -26,6 +26,8 @@ from altpay.customers.schemas import (
     CustomerReply,
     PatchCustomerRequest,
 )
+from altpay.webhooks import topics
+from altpay.webhooks.service import emit
 
 CUSTOMERS_LIST = "customers"
 _ADDRESS_RULE_FIELDS = {"country", "state", "postal_code"}
@@ -105,7 +107,16 @@ async def create_customer(
         )
     except DuplicateExternalId as error:
         raise ValidationFailed(validation_errors=_EXTERNAL_ID_TAKEN) from error
-    return await get_customer(connection, account_id, customer_id)
+    return await _reported(connection, account_id, customer_id, topics.CUSTOMER_CREATED)
+
+
+async def _reported(
+    connection: SqlConnection, account_id: str, customer_id: str, topic: str
+) -> CustomerReply:
+    """The customer as it is now, its change reported under ``topic`` (the outbox)."""
+    customer = await get_customer(connection, account_id, customer_id)
+    await emit(connection, account_id, topic, customer_id, customer)
+    return customer
 
 
 async def get_customer(
@@ -143,6 +154,7 @@ async def patch_customer(
         await repository.update_customer(
             connection, customer_id, {**changes, "updated_at": utc_now()}
         )
+        return await _reported(connection, account_id, customer_id, topics.CUSTOMER_UPDATED)
     return await get_customer(connection, account_id, customer_id)
 
 
@@ -156,7 +168,7 @@ async def archive_customer(
     await repository.update_customer(
         connection, customer_id, {"archived_at": now, "updated_at": now}
     )
-    return await get_customer(connection, account_id, customer_id)
+    return await _reported(connection, account_id, customer_id, topics.CUSTOMER_ARCHIVED)
 
 
 async def restore_customer(
@@ -168,13 +180,18 @@ async def restore_customer(
     await repository.update_customer(
         connection, customer_id, {"archived_at": None, "updated_at": utc_now()}
     )
-    return await get_customer(connection, account_id, customer_id)
+    return await _reported(connection, account_id, customer_id, topics.CUSTOMER_RESTORED)
 
 
 async def set_default_payment_method(
-    connection: SqlConnection, customer_id: str, method_id: str | None
+    connection: SqlConnection, account_id: str, customer_id: str, method_id: str | None
 ) -> None:
-    """Makes ``method_id`` (one of the customer's own) the default, or clears it (None)."""
+    """Makes ``method_id`` (one of the customer's own) the default, or clears it (None); a
+    new value is reported (``default_payment_method_changed``), whatever caused it."""
+    row = await find_customer(connection, account_id, customer_id)
+    if row.default_payment_method_id == method_id:
+        return
     await repository.update_customer(
         connection, customer_id, {"default_payment_method_id": method_id, "updated_at": utc_now()}
     )
+    await _reported(connection, account_id, customer_id, topics.DEFAULT_PAYMENT_METHOD_CHANGED)

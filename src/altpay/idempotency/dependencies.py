@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from pydantic import BaseModel
 
-from altpay.auth.dependencies import CustomersWrite
+from altpay.auth.dependencies import CustomersWrite, WebhooksWrite
+from altpay.auth.tokens import Principal
 from altpay.core.db import SqlConnection
 from altpay.core.errors import InvalidParameter, PayloadTooLarge, UnsupportedMediaType, raises
 from altpay.core.http.body import json_request_bytes
@@ -41,13 +42,16 @@ def _checked(key: str) -> str:
     return key
 
 
-def _claim_key(*, with_body: bool) -> Callable[..., AsyncIterator[Claim | None]]:
+def _claim_key(
+    *, with_body: bool, caller: Any = CustomersWrite
+) -> Callable[..., AsyncIterator[Claim | None]]:
+    """The claim of a route whose caller is ``caller`` (the auth alias of its write scope)."""
     body_errors = (PayloadTooLarge, UnsupportedMediaType) if with_body else ()
 
     @raises(InvalidParameter, IdempotencyKeyInUse, IdempotencyKeyReused, *body_errors)
     async def claim_key(
         request: Request,
-        principal: CustomersWrite,
+        principal: Principal,
         idempotency_key: Annotated[
             str | None,
             Header(alias=HEADER, description=HEADER_DESCRIPTION),
@@ -67,16 +71,21 @@ def _claim_key(*, with_body: bool) -> Callable[..., AsyncIterator[Claim | None]]
             await service.settle_failure(database, principal.account_id, key, error)
             raise
 
+    # The caller's alias as the annotation FastAPI reads (this module's are strings).
+    claim_key.__annotations__["principal"] = caller
     return claim_key
 
 
 _CLAIM_WITH_BODY = _claim_key(with_body=True)
 _CLAIM_WITHOUT_BODY = _claim_key(with_body=False)
+_CLAIM_SUBSCRIPTION = _claim_key(with_body=True, caller=WebhooksWrite)
 # What a route that takes an Idempotency-Key depends on (the served document looks for it).
-KEY_CLAIMS = (_CLAIM_WITH_BODY, _CLAIM_WITHOUT_BODY)
+KEY_CLAIMS = (_CLAIM_WITH_BODY, _CLAIM_WITHOUT_BODY, _CLAIM_SUBSCRIPTION)
 
 IdempotentCreate = Annotated[Claim | None, Depends(_CLAIM_WITH_BODY, scope="function")]
 IdempotentAction = Annotated[Claim | None, Depends(_CLAIM_WITHOUT_BODY, scope="function")]
+# A webhook subscription's creation: the same claim, under the webhooks:write scope.
+IdempotentSubscription = Annotated[Claim | None, Depends(_CLAIM_SUBSCRIPTION, scope="function")]
 
 
 async def remember(

@@ -26,6 +26,14 @@ from altpay.payment_methods.schemas import (
     UsAccountData,
 )
 from altpay.users.schemas import CreateCustomerUserInput, CustomerUser
+from altpay.webhooks.models import SECRET_LENGTH, STATUSES, URL_LENGTH
+from altpay.webhooks.schemas import (
+    SECRET_MIN_LENGTH,
+    CreateWebhookInput,
+    WebhookEvent,
+    WebhookSubscription,
+)
+from altpay.webhooks.topics import NEVER_FIRED, TOPICS
 
 _TEXT_255 = patterns.text(255, required=False)
 _EMAIL = {
@@ -101,6 +109,26 @@ _CA_ACCOUNT_FIELDS: dict[str, Schema] = {
     "transit_number": _digits(5, 5),
     "account_number": _digits(7, 12),
 }
+_WEBHOOK_FIELDS: dict[str, Schema] = {
+    "endpoint_url": {
+        "pattern": patterns.text(URL_LENGTH, required=True),
+        "format": "uri",
+        "description": "https, or http to a loopback address outside production. A host "
+        "that resolves to a link-local address is refused; in production, one that resolves "
+        "to any address that is not public.",
+    },
+    "topic": {
+        "pattern": patterns.one_of(TOPICS),
+        "enum": list(TOPICS),
+        "description": "The topic. These are accepted and never fire (altpay has no such "
+        f"objects): {', '.join(NEVER_FIRED)}.",
+    },
+    "secret_key": {
+        "pattern": f"^{patterns.TEXT_CHAR}{{{SECRET_MIN_LENGTH},{SECRET_LENGTH}}}$",
+        "description": "The key deliveries are signed with; altpay makes one (whsec_…) "
+        "when it is absent and returns it once.",
+    },
+}
 TRIMMED = (
     "Strings are trimmed; the bounds and patterns apply to the whole value as sent, "
     "surrounding white space included. Control characters are invalid."
@@ -115,6 +143,7 @@ INPUTS: dict[str, type[BaseModel]] = {
     "AddBankPaymentMethodInput": AddBankInput,
     "USAccountData": UsAccountData,
     "CAAccountData": CaAccountData,
+    "CreateWebhookSubscriptionInput": CreateWebhookInput,
 }
 _INPUT_FIELDS: dict[str, dict[str, Schema]] = {
     "CreateCustomerUserInput": _USER_FIELDS,
@@ -122,6 +151,7 @@ _INPUT_FIELDS: dict[str, dict[str, Schema]] = {
     "AddBankPaymentMethodInput": _BANK_FIELDS,
     "USAccountData": _US_ACCOUNT_FIELDS,
     "CAAccountData": _CA_ACCOUNT_FIELDS,
+    "CreateWebhookSubscriptionInput": _WEBHOOK_FIELDS,
 }
 REPLIES: dict[str, type[BaseModel]] = {
     "CustomerReply": CustomerReply,
@@ -129,6 +159,8 @@ REPLIES: dict[str, type[BaseModel]] = {
     "PaymentMethod": PaymentMethod,
     "GetPaymentMethodsReply": GetPaymentMethodsReply,
     "ChangeDefaultResponse": ChangeDefaultResponse,
+    "WebhookSubscription": WebhookSubscription,
+    "WebhookEvent": WebhookEvent,
 }
 _REPLY_FIELDS: dict[str, dict[str, Schema]] = {
     "CustomerReply": {
@@ -162,6 +194,24 @@ _REPLY_FIELDS: dict[str, dict[str, Schema]] = {
         "country": {"type": "string", "enum": ["US", "CA", ""], EXTENSION: True},
     },
     "ChangeDefaultResponse": {"response": {"const": "default payment method changed"}},
+    "WebhookEvent": {
+        "id": {"pattern": patterns.prefixed_id("evt")},
+        "subscription_id": {"pattern": patterns.prefixed_id("whk")},
+        "topic": {"enum": list(TOPICS)},
+        "status": {"enum": list(STATUSES)},
+        "attempts": {"minimum": 0},
+        "created_at": {"format": "date-time"},
+    },
+    "WebhookSubscription": {
+        "id": {"pattern": patterns.prefixed_id("whk")},
+        "partner_id": {"pattern": patterns.prefixed_id("acct")},
+        "created_at": {"format": "date-time"},
+        "updated_at": {"format": "date-time"},
+        "secret_key": {
+            "description": "The secret altpay made: in the creation's response only, and only "
+            "when no secret_key was sent."
+        },
+    },
 }
 
 
@@ -217,3 +267,5 @@ def refine_schemas(schemas: dict[str, Schema]) -> None:
         _refine_reply(schemas[name], model, _REPLY_FIELDS.get(name, {}))
     _page(schemas["PaginatedResponse-CustomerReply"])
     _page(schemas["PaginatedResponse-CustomerUser"])
+    _page(schemas["PaginatedResponse-WebhookSubscription"])
+    _page(schemas["PaginatedResponse-WebhookEvent"])

@@ -26,6 +26,8 @@ Document = dict[str, Any]
 _SCOPES = {
     "customers:read": "Read customers, their users and payment methods",
     "customers:write": "Create, change, archive and restore customers and their users",
+    "webhooks:read": "Read webhook subscriptions and their events",
+    "webhooks:write": "Create and delete webhook subscriptions",
 }
 _DESCRIPTION = """\
 The Alternative Payments Customers API, as this service implements it: the vendor's
@@ -64,6 +66,7 @@ def served_document(routes: Iterable[BaseRoute], server_url: str | None = None) 
     document["paths"].update(_refined_paths(document["paths"], routes))
     document["tags"] = [
         {"name": "Customers"},
+        {"name": "Webhooks", "description": "Subscriptions to topics, and their deliveries."},
         {"name": "OAuth", "description": "Access tokens (RFC 6749 client credentials)."},
         {"name": probes.TAG, "description": "Extension: probes for load balancers."},
     ]

@@ -49,3 +49,8 @@ REQUEST_ID = r"^[A-Za-z0-9._:-]{1,128}$"
 def prefixed_id(prefix: str, *, optional: bool = False) -> str:
     """An opaque id of one type, e.g. ``cus_…``; ``""`` too if ``optional``."""
     return f"^(?:{prefix}_[0-9a-z]+){'?' if optional else ''}$"
+
+
+def one_of(values: tuple[str, ...]) -> str:
+    """Exactly one of ``values`` (plain words: letters, digits and underscores)."""
+    return f"^(?:{'|'.join(values)})$"

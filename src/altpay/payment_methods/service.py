@@ -29,6 +29,8 @@ from altpay.payment_methods.schemas import (
     NewPaymentMethod,
     PaymentMethod,
 )
+from altpay.webhooks import topics
+from altpay.webhooks.service import emit
 
 _NO_PROVIDER = {"provider": "is not a card provider enabled on this service"}
 
@@ -77,9 +79,14 @@ async def get_method(
 
 
 async def _attach(
-    connection: SqlConnection, customer: Any, values: dict[str, str], *, make_default: bool
+    connection: SqlConnection,
+    account_id: str,
+    customer: Any,
+    values: dict[str, str],
+    *,
+    make_default: bool,
 ) -> PaymentMethod:
-    """Stores a method of ``customer`` (its row, locked for update)."""
+    """Stores a method of ``customer`` (its row, locked for update) and reports it."""
     if customer.archived_at is not None:
         raise CustomerArchived("An archived customer cannot be given payment methods.")
     first = not await repository.has_methods(connection, customer.id)
@@ -98,8 +105,11 @@ async def _attach(
     default = customer.default_payment_method_id
     if make_default or first:
         default = method_id
-        await set_default_payment_method(connection, customer.id, method_id)
-    return method_reply(await repository.find_method(connection, customer.id, method_id), default)
+    added = method_reply(await repository.find_method(connection, customer.id, method_id), default)
+    await emit(connection, account_id, topics.PAYMENT_METHOD_ADDED, customer.id, added)
+    if default != customer.default_payment_method_id:
+        await set_default_payment_method(connection, account_id, customer.id, method_id)
+    return added
 
 
 async def add_card(
@@ -125,7 +135,7 @@ async def add_card(
         "funding": card.funding,
         "country": "",
     }
-    return await _attach(connection, customer, values, make_default=False)
+    return await _attach(connection, account_id, customer, values, make_default=False)
 
 
 async def add_bank_account(
@@ -143,7 +153,7 @@ async def add_bank_account(
         "funding": "",
         "country": data.country,
     }
-    return await _attach(connection, customer, values, make_default=False)
+    return await _attach(connection, account_id, customer, values, make_default=False)
 
 
 async def add_method(
@@ -157,7 +167,7 @@ async def add_method(
     if account_id is None:
         raise CustomerNotFound(f"No customer {customer_id}.")
     customer = await find_customer(connection, account_id, customer_id, for_update=True)
-    return await _attach(connection, customer, data.stored(), make_default=data.default)
+    return await _attach(connection, account_id, customer, data.stored(), make_default=data.default)
 
 
 async def delete_method(
@@ -169,8 +179,10 @@ async def delete_method(
     customer = await find_customer(connection, account_id, customer_id, for_update=True)
     row = await _find_method(connection, customer_id, method_id)
     reply = method_reply(row, customer.default_payment_method_id)
+    await emit(connection, account_id, topics.PAYMENT_METHOD_DELETED, customer_id, reply)
+    # Cleared before the row goes (its ON DELETE SET NULL would clear it unreported).
     if reply.default:
-        await set_default_payment_method(connection, customer_id, None)
+        await set_default_payment_method(connection, account_id, customer_id, None)
     await repository.delete_method(connection, method_id)
     return reply
 
@@ -182,5 +194,5 @@ async def change_default(
     await _find_method(connection, customer_id, method_id)
     if customer.archived_at is not None:
         raise CustomerArchived("An archived customer's default payment method cannot change.")
-    await set_default_payment_method(connection, customer_id, method_id)
+    await set_default_payment_method(connection, account_id, customer_id, method_id)
     return ChangeDefaultResponse()

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Query
 
 from altpay.core.errors import InvalidParameter
 
@@ -43,3 +43,24 @@ def parse_rfc3339(name: str, value: str | None) -> datetime | None:
 # The ids in paths, one alias each, shared by every domain whose routes nest under them.
 CustomerId = Annotated[str, Path(description="Customer ID")]
 PaymentMethodId = Annotated[str, Path(description="Payment Method ID")]
+
+
+# The creation-date filters of every list that has them.
+CreatedAtStart = Annotated[
+    str | None, Query(description="Filter by creation date start (RFC3339 format)")
+]
+CreatedAtEnd = Annotated[
+    str | None, Query(description="Filter by creation date end (RFC3339 format)")
+]
+
+
+def created_range(start: str | None, end: str | None) -> tuple[datetime | None, datetime | None]:
+    """The ``created_at_start``/``created_at_end`` bounds, in UTC; InvalidParameter if a bound is
+    malformed or the start is after the end."""
+    first = parse_rfc3339("created_at_start", start)
+    last = parse_rfc3339("created_at_end", end)
+    if first is not None and last is not None and first > last:
+        raise InvalidParameter(
+            validation_errors={"created_at_start": "must not be after created_at_end"}
+        )
+    return first, last
