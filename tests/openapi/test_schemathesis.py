@@ -50,7 +50,7 @@ def new_client(cli: Cli, name: str) -> dict[str, str]:
     account_id = account.json()["id"]
     client = cli(
         "clients", "create", "--account", account_id, "--name", f"{name} conformance",
-        "--scopes", "customers:read customers:write", "--json",
+        "--scopes", "customers:read customers:write webhooks:read webhooks:write", "--json",
     )  # fmt: skip
     assert client.status == 0, client.stderr
     # Customers with users and payment methods, for the links to follow.
