@@ -260,9 +260,21 @@ class PostgresqlDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlConnection]:
+        # Only connecting, BEGIN and COMMIT are translated here: the block's statements
+        # translate their own errors, and any other error of the block is the caller's.
         with translated():
-            async with self.engine.begin() as connection:
+            connection = await self.engine.connect()
+            transaction = await connection.begin()
+        try:
+            try:
                 yield _Transaction(connection)
+            except BaseException:
+                await transaction.rollback()
+                raise
+            with translated():
+                await transaction.commit()
+        finally:
+            await connection.close()
 
     async def run_sync(self, work: Callable[[Connection], T]) -> T:
         async with self.engine.begin() as connection:

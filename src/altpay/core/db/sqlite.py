@@ -146,13 +146,22 @@ class SqliteDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlConnection]:
+        # Only connecting, BEGIN and COMMIT are translated here: the block's statements
+        # translate their own errors, and any other error of the block is the caller's.
         async with self._writer:
             with translated():
                 writer = self.engine.connect().execution_options(**{_WRITE_OPTION: True})
-                with writer as connection:
+            with writer as connection:
+                with translated():
                     await self._take_write_lock(connection)
-                    with connection.begin():
-                        yield _InlineConnection(connection)
+                    transaction = connection.begin()
+                try:
+                    yield _InlineConnection(connection)
+                except BaseException:
+                    transaction.rollback()
+                    raise
+                with translated():
+                    transaction.commit()
 
     async def _take_write_lock(self, connection: Connection) -> None:
         """``BEGIN IMMEDIATE``, waiting for another process's write lock without blocking the
