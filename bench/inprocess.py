@@ -53,7 +53,7 @@ SIGNING_KEY = "inprocess-benchmark-signing-key-0123456789abcdef"
 Call = Callable[[], Coroutine[Any, Any, int]]
 
 
-def _scope(method: str, target: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+def http_scope(method: str, target: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
     path, _, query = target.partition("?")
     return {
         "type": "http",
@@ -71,7 +71,7 @@ def _scope(method: str, target: str, headers: list[tuple[bytes, bytes]]) -> dict
     }
 
 
-async def _request(app: Any, scope: dict[str, Any], body: bytes = b"") -> tuple[int, bytes]:
+async def asgi_request(app: Any, scope: dict[str, Any], body: bytes = b"") -> tuple[int, bytes]:
     """One request through the whole ASGI app: its status and body."""
     status, answer = 0, bytearray()
 
@@ -93,24 +93,27 @@ def _asgi_call(
     app: Any, method: str, target_of: Callable[[], str], headers: list[tuple[bytes, bytes]]
 ) -> Call:
     async def call() -> int:
-        status, _ = await _request(app, _scope(method, target_of(), headers))
+        status, _ = await asgi_request(app, http_scope(method, target_of(), headers))
         return status
 
     return call
 
 
-def _settings(backend: str, workdir: Path, postgres_url: str) -> Settings:
+def bench_settings(
+    backend: str, workdir: Path, postgres_url: str, name: str = "altpay_inprocess"
+) -> Settings:
+    """Settings on a new database ``name`` (PostgreSQL) or a file in ``workdir`` (SQLite)."""
     if backend == "sqlite":
         url = f"sqlite:///{workdir / 'altpay.db'}"
     else:
-        url = f"{postgres_url}/altpay_inprocess"
-        asyncio.run(postgres_admin(f"{postgres_url}/postgres", _drop_database()))
-        asyncio.run(postgres_admin(f"{postgres_url}/postgres", "CREATE DATABASE altpay_inprocess"))
+        url = f"{postgres_url}/{name}"
+        asyncio.run(postgres_admin(f"{postgres_url}/postgres", drop_database(name)))
+        asyncio.run(postgres_admin(f"{postgres_url}/postgres", f"CREATE DATABASE {name}"))
     return Settings(database_url=url, data_dir=workdir, signing_key=SIGNING_KEY, rate_limit=0)
 
 
-def _drop_database() -> str:
-    return "DROP DATABASE IF EXISTS altpay_inprocess WITH (FORCE)"
+def drop_database(name: str = "altpay_inprocess") -> str:
+    return f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
 
 
 def _load(settings: Settings, backend: str, customers: int) -> tuple[str, str, str, Dataset]:
@@ -137,14 +140,14 @@ def _load(settings: Settings, backend: str, customers: int) -> tuple[str, str, s
     return account_id, client_id, secret, population.main
 
 
-async def _token(app: Any, client_id: str, secret: str) -> str:
+async def access_token(app: Any, client_id: str, secret: str) -> str:
     basic = basic_credentials(client_id, secret)
     headers = [
         (b"authorization", f"Basic {basic}".encode()),
         (b"content-type", b"application/x-www-form-urlencoded"),
     ]
-    scope = _scope("POST", "/oauth/token", headers)
-    status, body = await _request(app, scope, b"grant_type=client_credentials")
+    scope = http_scope("POST", "/oauth/token", headers)
+    status, body = await asgi_request(app, scope, b"grant_type=client_credentials")
     if status != 200:
         raise SystemExit(f"/oauth/token answered {status}: {body!r}")
     token: str = json.loads(body)["access_token"]
@@ -217,7 +220,7 @@ def main() -> int:
     args = parser.parse_args()
     paths = args.paths.split(",")
     with tempfile.TemporaryDirectory(prefix="altpay-inprocess-") as workdir:
-        settings = _settings(args.backend, Path(workdir), args.postgres_url)
+        settings = bench_settings(args.backend, Path(workdir), args.postgres_url)
         try:
             account_id, client_id, secret, data = _load(settings, args.backend, args.customers)
             cursor = deep_cursors(SIGNING_KEY, account_id, data)[0.9]
@@ -225,7 +228,7 @@ def main() -> int:
         finally:
             if args.backend == "postgresql":
                 admin = f"{args.postgres_url}/postgres"
-                asyncio.run(postgres_admin(admin, _drop_database()))
+                asyncio.run(postgres_admin(admin, drop_database()))
     return 0
 
 
@@ -243,7 +246,7 @@ async def _bench(
     configure_logging("info")
     app = with_reference_routes(create_app(settings))
     try:
-        calls = _calls(app, await _token(app, client_id, secret), data, cursor)
+        calls = _calls(app, await access_token(app, client_id, secret), data, cursor)
         if args.cprofile:
             await _profile(calls, args.cprofile, args.requests)
         else:
