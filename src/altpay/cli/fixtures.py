@@ -21,7 +21,7 @@ def sandbox_settings() -> Settings:
     """The settings, or exit 2 when the sandbox is off (production mode, by default)."""
     settings = load_settings()
     if not settings.sandbox_enabled:
-        fail("the sandbox is off (ALTPAY_SANDBOX=true turns it on in production)", EXIT_USAGE)
+        fail("the sandbox is off (ALTPAY_SANDBOX=true turns it on)", EXIT_USAGE)
     return settings
 
 
