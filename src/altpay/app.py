@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -23,13 +23,15 @@ from altpay.docs.routes import router as docs_router
 from altpay.openapi.routes import router as openapi_router
 from altpay.payment_methods.routes import router as payment_methods_router
 from altpay.users.routes import router as users_router
+from altpay.webhooks.delivery import delivering
 from altpay.webhooks.routes import router as webhooks_router
 
 API_TITLE = "Alternative Payments"
 API_VERSION = "1.1.0"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, deliver_webhooks: bool = False) -> FastAPI:
+    """The application; ``deliver_webhooks`` runs the webhook delivery loop beside it."""
     settings = settings or Settings()
     runtime = Runtime.from_settings(settings)
     auth = AuthRuntime.from_settings(settings)
@@ -39,7 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.runtime = runtime
         app.state.auth = auth
         try:
-            yield
+            async with AsyncExitStack() as background:
+                if deliver_webhooks:
+                    await background.enter_async_context(delivering(runtime.database, settings))
+                yield
         finally:
             await runtime.database.dispose()
 
@@ -82,7 +87,9 @@ def create_served_app() -> FastAPI:
     """The app as each ``altpay serve`` worker runs it: settings from the environment, JSON logs."""
     settings = Settings()
     configure_logging(settings.log_level)
-    app = create_app(settings)
+    # In development the one-command sandbox delivers its webhooks itself; in production
+    # ``altpay worker`` processes do.
+    app = create_app(settings, deliver_webhooks=settings.serve_delivers)
     # Everything made so far (modules, routes, schemas) lives as long as the worker: moved
     # out of the collector's sight, it is not traversed again by every full collection, the
     # largest part of the latency tail of database routes here (docs/performance.md).

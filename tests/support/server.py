@@ -242,3 +242,18 @@ def metric_samples(text: str, name: str) -> list[tuple[dict[str, str], float]]:
             if sample.name == name:
                 samples.append((dict(sample.labels), float(sample.value)))
     return samples
+
+
+@contextmanager
+def working(env: Mapping[str, str], *, concurrency: int = 8) -> Iterator[subprocess.Popen[bytes]]:
+    """One ``altpay worker`` process for the block (its output beside its data dir); stopped
+    with SIGTERM at the end, as an operator stops it."""
+    home = Path(env["ALTPAY_DATA_DIR"]).parent
+    home.mkdir(parents=True, exist_ok=True)
+    command = [ALTPAY, "worker", "--concurrency", str(concurrency)]
+    with (home / "worker.out").open("ab") as stdout, (home / "worker.err").open("ab") as stderr:
+        process = subprocess.Popen(command, env=dict(env), stdout=stdout, stderr=stderr)
+    try:
+        yield process
+    finally:
+        stop_process(process)

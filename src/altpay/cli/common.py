@@ -92,7 +92,7 @@ def open_migrated(settings: Settings) -> Database:
     """
     from altpay.core import migrate  # Alembic: only for the commands that migrate
 
-    if settings.database_url_or_default().startswith("sqlite"):
+    if settings.uses_sqlite:
         guarded(lambda: migrate.upgrade(settings))
     return open_database(settings)
 

@@ -72,6 +72,28 @@ class Settings(BaseSettings):
         ge=1,
         description="Open connections per worker; past it, new requests are answered 503.",
     )
+    serve_delivers_webhooks: bool | None = Field(
+        default=None,
+        description="Whether altpay serve delivers webhook events itself: unset, in development "
+        "only (production runs altpay worker processes).",
+    )
+    webhook_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="Seconds a webhook receiver has to answer a delivery with a 2xx.",
+    )
+    webhook_first_retry: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="Seconds before a failed delivery's first retry; each gap doubles, to an hour.",
+    )
+    webhook_retry_window: float = Field(
+        default=86400.0,
+        gt=0,
+        description="Seconds after its change for which an event is retried, then failed.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     db_pool_size: int = Field(default=10, ge=1, le=1000, description="PostgreSQL connections.")
     db_pool_timeout: float = Field(
@@ -98,6 +120,16 @@ class Settings(BaseSettings):
         if self.sandbox is None:
             return self.env != "production"
         return self.sandbox
+
+    @property
+    def serve_delivers(self) -> bool:
+        if self.serve_delivers_webhooks is None:
+            return self.env == "development"
+        return self.serve_delivers_webhooks
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url_or_default().startswith("sqlite")
 
     @property
     def sqlite_default_path(self) -> Path:

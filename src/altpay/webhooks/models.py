@@ -8,10 +8,11 @@ from typing import cast
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from altpay.core.models import ID_LENGTH, Record
+from altpay.core.models import ID_LENGTH, Base, Record
 from altpay.core.timestamps import UTCDateTime
 
 URL_LENGTH = 2048
+CLAIM_LENGTH = 64
 SECRET_LENGTH = 255
 
 ACTIVE_PER_TOPIC = "uq_webhook_subscriptions_active_endpoint_topic"
@@ -78,6 +79,24 @@ class WebhookEvent(Record):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # The delivered body, as JSON text: {"id", "topic", "created_at", "data"}.
     payload: Mapped[str] = mapped_column(Text())
+    # A delivery's claim: the worker that holds it, until when. A worker killed mid-delivery
+    # leaves its claims to lapse, and the events are delivered again (at least once).
+    claimed_by: Mapped[str | None] = mapped_column(String(CLAIM_LENGTH), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 webhook_events = cast(Table, WebhookEvent.__table__)
+
+
+class WorkerLease(Base):
+    """Which worker delivers on SQLite, and until when: one at a time, since SQLite has no
+    ``SKIP LOCKED`` for several to share the queue (PostgreSQL's workers need no lease)."""
+
+    __tablename__ = "worker_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(CLAIM_LENGTH))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+worker_leases = cast(Table, WorkerLease.__table__)
