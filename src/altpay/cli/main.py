@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from altpay.cli.credentials import accounts, clients
+from altpay.cli.fixtures import sandbox
 from altpay.cli.operations import db, serve
 from altpay.cli.payment_methods import payment_methods
 from altpay.cli.seed import seed
@@ -24,4 +25,5 @@ app.add_typer(db, name="db")
 app.add_typer(accounts, name="accounts")
 app.add_typer(clients, name="clients")
 app.add_typer(payment_methods, name="payment-methods")
+app.add_typer(sandbox, name="sandbox")
 app.add_typer(webhooks, name="webhooks")

@@ -84,14 +84,16 @@ async def create_customer(
     data: CreateCustomerInput,
     *,
     created_at: datetime | None = None,
+    customer_id: str | None = None,
 ) -> CustomerReply:
-    """Creates a customer now, or at ``created_at`` in the past (sandbox data, ``altpay seed``)."""
+    """Creates a customer now, or at ``created_at`` in the past, under ``customer_id`` when
+    given (sandbox data: ``altpay seed``, fixtures; the caller knows that id is free)."""
     values = _checked_address(data.model_dump())
     external_id = values["external_id"] or None
     if external_id and await repository.external_id_taken(connection, account_id, external_id):
         raise ValidationFailed(validation_errors=_EXTERNAL_ID_TAKEN)
     now = created_at or utc_now()
-    customer_id = new_id("cus", now)
+    customer_id = customer_id or new_id("cus", now)
     try:
         await repository.insert_customer(
             connection,
@@ -159,14 +161,19 @@ async def patch_customer(
 
 
 async def archive_customer(
-    connection: SqlConnection, account_id: str, customer_id: str
+    connection: SqlConnection,
+    account_id: str,
+    customer_id: str,
+    *,
+    archived_at: datetime | None = None,
 ) -> CustomerReply:
+    """Archives the customer now, or as of ``archived_at`` (a fixture's customer)."""
     row = await find_customer(connection, account_id, customer_id, for_update=True)
     if row.archived_at is not None:
         raise CustomerAlreadyArchived()
     now = utc_now()
     await repository.update_customer(
-        connection, customer_id, {"archived_at": now, "updated_at": now}
+        connection, customer_id, {"archived_at": archived_at or now, "updated_at": now}
     )
     return await _reported(connection, account_id, customer_id, topics.CUSTOMER_ARCHIVED)
 

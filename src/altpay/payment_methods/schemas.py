@@ -170,10 +170,12 @@ class AddBankInput(BaseModel):
 # --- the operator's input ---------------------------------------------------------------------
 
 
-class NewPaymentMethod(BaseModel):
-    """What an operator attaches: never a full card or account number.
+class MethodDetails(BaseModel):
+    """A payment method as stored: never a full card or account number.
 
-    A card's funding is ``credit`` and an ACH account's country ``US`` unless given.
+    A card's funding is ``credit`` and an ACH account's country ``US`` unless given. An
+    expired card is well-formed: a method recorded earlier (a fixture file) may have expired
+    since; only a new one (``NewPaymentMethod``) must not have.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -187,7 +189,6 @@ class NewPaymentMethod(BaseModel):
     last4: str
     exp_month: str = ""
     exp_year: str = ""
-    default: bool = False
     funding: Funding | None = None
     country: Literal["US", "CA"] | None = None
     custom_name: Annotated[str, Field(max_length=255), AfterValidator(reject_unstorable)] = ""
@@ -213,11 +214,6 @@ class NewPaymentMethod(BaseModel):
             return _no_expiry_unless_card(value, info)
         if _YEAR.fullmatch(value) is None:
             raise ValueError("must be four digits for a card")
-        month = info.data.get("exp_month")
-        today = utc_now()
-        # A card is valid through the last day of its expiry month.
-        if month is not None and (int(value), int(month)) < (today.year, today.month):
-            raise ValueError(f"the card expired in {month}/{value}")
         return value
 
     @field_validator("funding")
@@ -247,6 +243,22 @@ class NewPaymentMethod(BaseModel):
             "funding": (self.funding or Funding.credit).value if is_card else "",
             "country": "" if is_card else (self.country or "US"),
         }
+
+
+class NewPaymentMethod(MethodDetails):
+    """What an operator attaches: a card not yet expired; the default if asked (or the first)."""
+
+    default: bool = False
+
+    @field_validator("exp_year")
+    @classmethod
+    def _not_expired(cls, value: str, info: ValidationInfo) -> str:
+        month = info.data.get("exp_month")
+        today = utc_now()
+        # A card is valid through the last day of its expiry month.
+        if value and month and (int(value), int(month)) < (today.year, today.month):
+            raise ValueError(f"the card expired in {month}/{value}")
+        return value
 
 
 def _is_card(info: ValidationInfo) -> bool:

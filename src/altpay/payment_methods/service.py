@@ -8,6 +8,7 @@ active, and the first method a customer gets becomes its default.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from altpay.core.db import SqlConnection
@@ -25,6 +26,7 @@ from altpay.payment_methods.schemas import (
     AddCardInput,
     ChangeDefaultResponse,
     GetPaymentMethodsReply,
+    MethodDetails,
     MethodType,
     NewPaymentMethod,
     PaymentMethod,
@@ -85,13 +87,16 @@ async def _attach(
     values: dict[str, str],
     *,
     make_default: bool,
+    method_id: str | None = None,
+    created_at: datetime | None = None,
 ) -> PaymentMethod:
-    """Stores a method of ``customer`` (its row, locked for update) and reports it."""
+    """Stores a method of ``customer`` (its row, locked for update) and reports it; now, or
+    as recorded (``method_id``, free, and ``created_at``: fixtures)."""
     if customer.archived_at is not None:
         raise CustomerArchived("An archived customer cannot be given payment methods.")
     first = not await repository.has_methods(connection, customer.id)
-    now = utc_now()
-    method_id = new_id("pm")
+    now = created_at or utc_now()
+    method_id = method_id or new_id("pm")
     await repository.insert_method(
         connection,
         {
@@ -168,6 +173,29 @@ async def add_method(
         raise CustomerNotFound(f"No customer {customer_id}.")
     customer = await find_customer(connection, account_id, customer_id, for_update=True)
     return await _attach(connection, account_id, customer, data.stored(), make_default=data.default)
+
+
+async def add_recorded_method(
+    connection: SqlConnection,
+    account_id: str,
+    customer_id: str,
+    data: MethodDetails,
+    *,
+    method_id: str,
+    created_at: datetime,
+) -> PaymentMethod:
+    """A method as a fixture recorded it, under a free ``method_id``. The first a customer
+    gets becomes its default, as always: the caller sets the recorded default afterwards."""
+    customer = await find_customer(connection, account_id, customer_id, for_update=True)
+    return await _attach(
+        connection,
+        account_id,
+        customer,
+        data.stored(),
+        make_default=False,
+        method_id=method_id,
+        created_at=created_at,
+    )
 
 
 async def delete_method(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -32,18 +33,25 @@ def user_reply(row: Any) -> CustomerUser:
 
 
 async def create_user(
-    connection: SqlConnection, account_id: str, customer_id: str, data: CreateCustomerUserInput
+    connection: SqlConnection,
+    account_id: str,
+    customer_id: str,
+    data: CreateCustomerUserInput,
+    *,
+    user_id: str | None = None,
+    created_at: datetime | None = None,
 ) -> CustomerUser:
+    """Creates a user now, or as recorded (``user_id``, free, and ``created_at``: fixtures)."""
     customer = await find_customer(connection, account_id, customer_id, for_update=True)
     if customer.archived_at is not None:
         raise CustomerArchived("An archived customer cannot be given users; restore it first.")
     email_folded = data.email.casefold()
     if await repository.email_taken(connection, customer_id, email_folded):
         raise ValidationFailed(validation_errors=_EMAIL_TAKEN)
-    now = utc_now()
+    now = created_at or utc_now()
     values = {
         **data.model_dump(),
-        "id": new_id("usr"),
+        "id": user_id or new_id("usr"),
         "customer_id": customer_id,
         "email_folded": email_folded,
         "job_title": "",
