@@ -230,7 +230,15 @@ def populate(
     for number in range(SMALL_ACCOUNTS):
         account_id = id_at("acct", now, rng)
         name = f"Bench small {number + 1}"
-        small.append({"id": account_id, "name": name, "created_at": now, "updated_at": now})
+        small.append(
+            {
+                "id": account_id,
+                "name": name,
+                "expires_at": None,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         generators.append(
             Generator(account_id, SMALL_ACCOUNT_CUSTOMERS, seed + number + 1, main=False)
         )

@@ -102,14 +102,17 @@ def _asgi_call(
 def bench_settings(
     backend: str, workdir: Path, postgres_url: str, name: str = "altpay_inprocess"
 ) -> Settings:
-    """Settings on a new database ``name`` (PostgreSQL) or a file in ``workdir`` (SQLite)."""
+    """Settings on a new database ``name`` (PostgreSQL) or a file in ``workdir`` (SQLite),
+    the sandbox off as in production (no request log), like the HTTP benchmark's servers."""
     if backend == "sqlite":
         url = f"sqlite:///{workdir / 'altpay.db'}"
     else:
         url = f"{postgres_url}/{name}"
         asyncio.run(postgres_admin(f"{postgres_url}/postgres", drop_database(name)))
         asyncio.run(postgres_admin(f"{postgres_url}/postgres", f"CREATE DATABASE {name}"))
-    return Settings(database_url=url, data_dir=workdir, signing_key=SIGNING_KEY, rate_limit=0)
+    return Settings(
+        database_url=url, data_dir=workdir, signing_key=SIGNING_KEY, rate_limit=0, sandbox=False
+    )
 
 
 def drop_database(name: str = "altpay_inprocess") -> str:
@@ -217,10 +220,14 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=500, help="per round, per path")
     parser.add_argument("--cprofile", choices=PATHS, help="profile this path instead")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
+    parser.add_argument(
+        "--sandbox", action="store_true", help="the sandbox on: every request logged"
+    )
     args = parser.parse_args()
     paths = args.paths.split(",")
     with tempfile.TemporaryDirectory(prefix="altpay-inprocess-") as workdir:
         settings = bench_settings(args.backend, Path(workdir), args.postgres_url)
+        settings = settings.model_copy(update={"sandbox": args.sandbox})
         try:
             account_id, client_id, secret, data = _load(settings, args.backend, args.customers)
             cursor = deep_cursors(SIGNING_KEY, account_id, data)[0.9]

@@ -22,6 +22,10 @@ from altpay.customers.routes import router as customers_router
 from altpay.docs.routes import router as docs_router
 from altpay.openapi.routes import router as openapi_router
 from altpay.payment_methods.routes import router as payment_methods_router
+from altpay.sandbox.expiry import expiring_tenants
+from altpay.sandbox.recording import RequestLogMiddleware
+from altpay.sandbox.routes import router as sandbox_router
+from altpay.sandbox.writer import RequestLogWriter
 from altpay.users.routes import router as users_router
 from altpay.webhooks.delivery import delivering
 from altpay.webhooks.routes import router as webhooks_router
@@ -35,6 +39,8 @@ def create_app(settings: Settings | None = None, *, deliver_webhooks: bool = Fal
     settings = settings or Settings()
     runtime = Runtime.from_settings(settings)
     auth = AuthRuntime.from_settings(settings)
+    logs_requests = settings.sandbox_enabled and settings.request_log
+    request_log = RequestLogWriter(runtime.database) if logs_requests else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,6 +50,10 @@ def create_app(settings: Settings | None = None, *, deliver_webhooks: bool = Fal
             async with AsyncExitStack() as background:
                 if deliver_webhooks:
                     await background.enter_async_context(delivering(runtime.database, settings))
+                if settings.sandbox_enabled:
+                    await background.enter_async_context(expiring_tenants(runtime.database))
+                if request_log is not None:
+                    await background.enter_async_context(request_log.running())
                 yield
         finally:
             await runtime.database.dispose()
@@ -62,13 +72,17 @@ def create_app(settings: Settings | None = None, *, deliver_webhooks: bool = Fal
     )
     app.state.runtime = runtime
     app.state.auth = auth
+    app.state.request_log = request_log
     install_error_handlers(app)
+    # The sandbox's routes exist only while it is on: in production mode, a 404.
+    sandbox_routers = (sandbox_router,) if settings.sandbox_enabled else ()
     routers = (
         auth_router,
         customers_router,
         payment_methods_router,
         users_router,
         webhooks_router,
+        *sandbox_routers,
         health_router,
         docs_router,
         openapi_router,
@@ -78,6 +92,8 @@ def create_app(settings: Settings | None = None, *, deliver_webhooks: bool = Fal
         app.include_router(router)
     index_route_methods(app, routers)
     app.add_middleware(RequestMiddleware)
+    if request_log is not None:
+        app.add_middleware(RequestLogMiddleware, writer=request_log)
     if runtime.settings.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=runtime.settings.trusted_proxies)
     return app

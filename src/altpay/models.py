@@ -5,6 +5,7 @@ from altpay.core.models import Base
 from altpay.customers import models as customer_models
 from altpay.idempotency import models as idempotency_models
 from altpay.payment_methods import models as payment_method_models
+from altpay.sandbox import models as sandbox_models
 from altpay.users import models as user_models
 from altpay.webhooks import models as webhook_models
 
@@ -16,6 +17,7 @@ __all__ = [
     "idempotency_models",
     "metadata",
     "payment_method_models",
+    "sandbox_models",
     "user_models",
     "webhook_models",
 ]

@@ -68,7 +68,8 @@ def test_docs_configure_the_client_credentials_flow_with_http_basic(
     assert "ui.initOAuth(" in html
     assert '"useBasicAuthenticationWithAccessCodeGrant": true' in html
     assert '"validatorUrl": null' in html
-    assert [scheme["flows"]["clientCredentials"]["tokenUrl"] for scheme in flows.values()] == [
+    oauth = [scheme for scheme in flows.values() if scheme["type"] == "oauth2"]
+    assert [scheme["flows"]["clientCredentials"]["tokenUrl"] for scheme in oauth] == [
         "/oauth/token"
     ]
 

@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from altpay.core.errors import AppError, NotFound
+from altpay.auth.dependencies import BEARER_CHECKS
+from altpay.core.errors import AppError, InvalidParameter, NotFound, Unavailable
+from altpay.core.http.declarations import depends_on
 from altpay.customers.errors import CustomerNotFound
 from altpay.idempotency.dependencies import HEADER as IDEMPOTENCY_KEY
 from altpay.openapi import catalogue
@@ -105,9 +108,20 @@ def test_every_operation_documents_what_its_route_and_dependencies_declare(
     assert {route.operation_id for route in routes} == set(operations)
     for route in routes:
         declared: dict[int, set[str]] = {}
-        for kind in declared_errors(route):
+        for kind in [*declared_errors(route), *simulated_errors(route)]:
             declared.setdefault(kind.status, set()).add(kind.code)
         assert http_error_codes(operations[route.operation_id]) == declared, route.operation_id
+
+
+def simulated_errors(route: APIRoute) -> list[type[AppError]]:
+    """What Altpay-Simulate adds to an operation of a sandbox server: a malformed header's
+    400 and a 503 to every one that takes a token; a 503 to the token endpoint (whose
+    malformed header is RFC 6749's invalid_request)."""
+    if route.operation_id == "createAccessToken":
+        return [Unavailable]
+    if depends_on(route, BEARER_CHECKS):
+        return [InvalidParameter, Unavailable]
+    return []
 
 
 def test_an_operation_is_idempotent_when_its_route_reads_the_key(
@@ -138,11 +152,11 @@ def test_the_hook_refuses_what_the_document_does_not_list(served: Document) -> N
     assert answers.problem("GET", "/metrics", 403, {"code": "forbidden"}) is None
     assert answers.problem("POST", "/oauth/token", 401, {"error": "invalid_client"}) is None
     refused = [
-        ("GET", "/customers/cus_1", 400, {"code": "customer_archived"}),  # an undocumented status
+        ("GET", "/customers/cus_1", 400, {"code": "customer_archived"}),  # a code of another status
         ("GET", "/customers/cus_1", 404, {"code": "customer_archived"}),  # a code of another
         ("DELETE", "/customers/cus_1/restore", 405, {"code": "not_found"}),
         ("POST", "/oauth/token", 400, {"error": "invalid_client"}),
-        ("GET", "/customers/cus_1/payment-methods/pm_1", 400, {"code": "invalid_parameter"}),
+        ("GET", "/customers/cus_1/payment-methods/pm_1", 409, {"code": "invalid_parameter"}),
         ("GET", "/customers", 500, {"detail": "not an HttpError"}),
     ]
     for method, path, status, body in refused:

@@ -27,15 +27,19 @@ T = TypeVar("T")
 TEST_SIGNING_KEY = "test-signing-key-that-is-long-enough-0123456789"
 
 
+# Where TestClient's requests come from by default: not an IP address, so not loopback.
+TEST_PEER = ("testclient", 50000)
+
+
 @contextmanager
-def app_client(settings: Settings) -> Iterator[TestClient]:
-    """The app on ``settings``, its lifespan running for the block.
+def app_client(settings: Settings, *, peer: tuple[str, int] = TEST_PEER) -> Iterator[TestClient]:
+    """The app on ``settings``, its lifespan running for the block, called from ``peer``.
 
     An exception that escapes the app is raised in the test, traceback and all (TestClient's
     default). One the app answers with its own 500 HttpError (its request middleware) is
     logged by the app with its traceback, which pytest shows beside the failure.
     """
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), client=peer) as client:
         yield client
 
 

@@ -95,7 +95,8 @@ def hold_to_the_document(client: TestClient) -> None:
         if request.method == "HEAD":
             return
         if not documented:
-            documented.append(DocumentedAnswers(served_document(app.routes)))
+            sandbox_on = app.state.runtime.settings.sandbox_enabled
+            documented.append(DocumentedAnswers(served_document(app.routes, sandbox_on=sandbox_on)))
         body = None
         if response.status_code >= 400:
             response.read()

@@ -29,6 +29,7 @@ from altpay.auth.tokens import (
 from altpay.core.db import Database, reading
 from altpay.core.errors import RateLimited, raises
 from altpay.core.http.connections import database_of
+from altpay.core.http.simulate import simulate
 from altpay.core.ratelimit import RateLimiter
 from altpay.core.settings import Settings, resolve_signing_keys
 
@@ -85,6 +86,9 @@ class AuthRuntime:
     client_status: ClientStatusCache
     api_limiter: RateLimiter | None
     token_limiter: RateLimiter | None
+    # The sandbox's Altpay-Simulate header is honoured (altpay.core.http.simulate).
+    simulates_faults: bool
+    rate_limit: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthRuntime:
@@ -101,6 +105,8 @@ class AuthRuntime:
             client_status=ClientStatusCache(ttl=settings.client_status_ttl),
             api_limiter=RateLimiter(rate, redis_url=redis, scope="api") if rate else None,
             token_limiter=RateLimiter(rate, redis_url=redis, scope="token") if rate else None,
+            simulates_faults=settings.sandbox_enabled,
+            rate_limit=rate,
         )
 
 
@@ -135,6 +141,11 @@ async def _authenticated(request: Request) -> Principal:
     return principal
 
 
+# Every operation that takes a bearer token depends on one of these (the served document
+# looks for them: such an operation is one Altpay-Simulate applies to).
+BEARER_CHECKS: list[Any] = []
+
+
 def _requiring(scope: str) -> Any:
     @raises(Unauthorized, Forbidden, RateLimited)
     async def authorize(request: Request) -> Principal:
@@ -143,15 +154,18 @@ def _requiring(scope: str) -> Any:
             raise Forbidden(
                 f"This operation requires the {scope} scope.", headers=_INSUFFICIENT_SCOPE
             )
-        limiter = auth_of(request).api_limiter
-        if limiter is not None:
-            rate = await limiter.count(f"client:{principal.client_id}")
+        auth = auth_of(request)
+        if auth.api_limiter is not None:
+            rate = await auth.api_limiter.count(f"client:{principal.client_id}")
             if rate is not None:
                 rate.remember(request.state)
                 if not rate.allowed:
                     raise RateLimited(headers={"Retry-After": str(rate.retry_after)})
+        if auth.simulates_faults:
+            await simulate(request, rate_limit=auth.rate_limit)
         return principal
 
+    BEARER_CHECKS.append(authorize)
     return Depends(authorize)
 
 

@@ -16,6 +16,8 @@ class Account(Record):
     __tablename__ = "accounts"
 
     name: Mapped[str] = mapped_column(String(255))
+    # A sandbox tenant's end: past it the tenant is deleted with all its data (altpay.sandbox).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
 
 
 class ApiClient(Record):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import parse_qsl, unquote_plus
@@ -11,12 +12,19 @@ from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
 from altpay.auth import service
 from altpay.auth.dependencies import AuthRuntime, auth_of
-from altpay.auth.errors import ClientAuthenticationFailed, InvalidScope, OAuthError
+from altpay.auth.errors import (
+    OAUTH_ERROR_CODES,
+    ClientAuthenticationFailed,
+    InvalidScope,
+    OAuthError,
+)
 from altpay.auth.schemas import TokenReply
 from altpay.core.db import reading
-from altpay.core.errors import PayloadTooLarge
+from altpay.core.errors import RETRY_UNAVAILABLE_AFTER, AppError, PayloadTooLarge, Unavailable
 from altpay.core.http.body import media_type_of, read_limited_body
 from altpay.core.http.connections import database_of
+from altpay.core.http.simulate import HEADER as SIMULATE_HEADER
+from altpay.core.http.simulate import NAMED_FAULTS, parse_simulation
 from altpay.core.ids import is_well_formed
 from altpay.core.ratelimit import Rate, tightest
 
@@ -122,6 +130,41 @@ async def _enforce_rate(auth: AuthRuntime, request: Request, client_id: str) -> 
         )
 
 
+def _simulated_error(code: str) -> Exception:
+    """The token endpoint's answer to ``Altpay-Simulate`` naming ``code``: RFC 6749's errors
+    as this endpoint answers them, its faults (500, 503) as every route does."""
+    if code == NAMED_FAULTS["server_error"]:
+        return AppError()
+    if code == NAMED_FAULTS["unavailable"]:
+        return Unavailable(headers={"Retry-After": str(RETRY_UNAVAILABLE_AFTER)})
+    if code == "rate_limited":
+        return OAuthError(
+            "rate_limited",
+            "Too many token requests; retry later.",
+            status=429,
+            headers={"Retry-After": "1"},
+        )
+    if code == "invalid_client":
+        return _authentication_failed()
+    if code in OAUTH_ERROR_CODES:
+        return OAuthError(code, f"Simulated {code}.")
+    known = ", ".join(sorted({*OAUTH_ERROR_CODES, *NAMED_FAULTS.values()}))
+    return _invalid_request(f"error={code} is not a code of this endpoint (one of: {known}).")
+
+
+async def _simulate(auth: AuthRuntime, request: Request) -> None:
+    value = request.headers.get(SIMULATE_HEADER)
+    if value is None or not auth.simulates_faults:
+        return
+    try:
+        simulation = parse_simulation(value)
+    except AppError as error:
+        raise _invalid_request(f"The {SIMULATE_HEADER} header is malformed.") from error
+    if simulation.error_code is not None:
+        raise _simulated_error(simulation.error_code)
+    await asyncio.sleep(simulation.latency_ms / 1000)
+
+
 @router.post(
     "/oauth/token",
     operation_id="createAccessToken",
@@ -160,8 +203,11 @@ async def create_access_token(
         raise _authentication_failed() from error
     except InvalidScope as error:
         raise OAuthError("invalid_scope", str(error)) from error
-    response.headers["Pragma"] = "no-cache"
     request.state.client_id = credentials.client_id
+    request.state.account_id = issued.account_id
+    # Once the client is known, as an API operation's simulation comes once its caller is.
+    await _simulate(auth, request)
+    response.headers["Pragma"] = "no-cache"
     return TokenReply(
         access_token=issued.access_token, expires_in=issued.expires_in, scope=issued.scope
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from altpay.auth import repository
@@ -40,11 +41,15 @@ def _checked_name(name: str) -> str:
     return name
 
 
-async def create_account(connection: SqlConnection, name: str) -> AccountOut:
+async def create_account(
+    connection: SqlConnection, name: str, *, expires_at: datetime | None = None
+) -> AccountOut:
+    """A new account; one with ``expires_at`` is a sandbox tenant deleted at that time."""
     account = AccountOut(id=new_id("acct"), name=_checked_name(name))
     now = utc_now()
     await repository.insert_account(
-        connection, {**account.model_dump(), "created_at": now, "updated_at": now}
+        connection,
+        {**account.model_dump(), "created_at": now, "updated_at": now, "expires_at": expires_at},
     )
     return account
 

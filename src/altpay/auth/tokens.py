@@ -37,6 +37,7 @@ class IssuedToken:
     access_token: str
     expires_in: int
     scope: str
+    account_id: str
 
 
 def key_id(key: bytes) -> str:
@@ -72,7 +73,9 @@ class TokenService:
         }
         headers = {"typ": TOKEN_TYPE, "kid": self._kid}
         token = jwt.encode(claims, self._key, algorithm=ALGORITHM, headers=headers)
-        return IssuedToken(access_token=token, expires_in=self.lifetime, scope=scope)
+        return IssuedToken(
+            access_token=token, expires_in=self.lifetime, scope=scope, account_id=account_id
+        )
 
     def verify(self, token: str) -> Principal:
         try:

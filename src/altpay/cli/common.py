@@ -13,7 +13,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -30,6 +30,7 @@ EXIT_REFUSED = 1
 EXIT_USAGE = 2
 
 JsonOption = typer.Option(False, "--json", help="Print one JSON document instead of text.")
+AccountOption = Annotated[str, typer.Option("--account", help="The account (acct_…).")]
 
 
 def fail(message: str, status: int = EXIT_REFUSED) -> NoReturn:
@@ -52,6 +53,14 @@ def load_settings() -> Settings:
             for item in error.errors(include_url=False)
         )
         fail(f"invalid settings: {problems}", EXIT_USAGE)
+
+
+def sandbox_settings() -> Settings:
+    """The settings, or exit 2 when the sandbox is off (production mode, by default)."""
+    settings = load_settings()
+    if not settings.sandbox_enabled:
+        fail("the sandbox is off (ALTPAY_SANDBOX=true turns it on)", EXIT_USAGE)
+    return settings
 
 
 def option_name(field: str) -> str:

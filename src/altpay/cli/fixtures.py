@@ -9,20 +9,15 @@ from typing import Annotated
 
 import typer
 
-from altpay.cli.common import EXIT_USAGE, JsonOption, emit, fail, in_transaction, load_settings
-from altpay.core.settings import Settings
-
-sandbox = typer.Typer(help="Sandbox tools (only while the sandbox is on).", no_args_is_help=True)
-
-AccountOption = Annotated[str, typer.Option("--account", help="The account (acct_…).")]
-
-
-def sandbox_settings() -> Settings:
-    """The settings, or exit 2 when the sandbox is off (production mode, by default)."""
-    settings = load_settings()
-    if not settings.sandbox_enabled:
-        fail("the sandbox is off (ALTPAY_SANDBOX=true turns it on)", EXIT_USAGE)
-    return settings
+from altpay.cli.common import (
+    EXIT_USAGE,
+    AccountOption,
+    JsonOption,
+    emit,
+    fail,
+    in_transaction,
+    sandbox_settings,
+)
 
 
 def export_fixtures(account: AccountOption) -> None:
@@ -71,7 +66,3 @@ def import_fixtures(
         f"{report.payment_methods} payment methods into {report.account_id}.",
         err=True,
     )
-
-
-sandbox.command("export")(export_fixtures)
-sandbox.command("import")(import_fixtures)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import typer
 
 from altpay.cli.credentials import accounts, clients
-from altpay.cli.fixtures import sandbox
 from altpay.cli.operations import db, serve
 from altpay.cli.payment_methods import payment_methods
+from altpay.cli.sandbox import sandbox
 from altpay.cli.seed import seed
 from altpay.cli.webhooks import webhooks, worker
 

@@ -25,6 +25,11 @@ def holds_card_number(text: str) -> bool:
     return any(_card_number_in(run.group()) for run in _RUN.finditer(text))
 
 
+def without_card_numbers(text: str, mask: str) -> str:
+    """``text`` with each run of digits that holds a card number replaced by ``mask``."""
+    return _RUN.sub(lambda run: mask if _card_number_in(run.group()) else run.group(), text)
+
+
 def _card_number_in(run: str) -> bool:
     groups = _SEPARATOR.split(run)
     for start in range(len(groups)):

@@ -9,7 +9,7 @@ from typing import Literal
 
 from ulid import ULID
 
-IdPrefix = Literal["acct", "cus", "usr", "pm", "cli", "whk", "evt"]
+IdPrefix = Literal["acct", "cus", "usr", "pm", "cli", "whk", "evt", "req"]
 
 _ULID_BODY = re.compile(r"[0-7][0-9a-hjkmnp-tv-z]{25}")
 _RANDOM_BITS = 80

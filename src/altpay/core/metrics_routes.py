@@ -6,15 +6,13 @@ every worker's samples visible from any one of them.
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import os
 
 from fastapi import APIRouter, Request, Response
-from fastapi.security.utils import get_authorization_scheme_param
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
 from altpay.core.errors import NotFound
+from altpay.core.http.access import from_loopback, presents_bearer
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,16 +20,8 @@ router = APIRouter(include_in_schema=False)
 def _allowed(request: Request) -> bool:
     token = request.app.state.runtime.settings.metrics_token
     if token is not None:
-        scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
-        # Bytes: compare_digest refuses non-ASCII str, and a header may carry any octet.
-        presented = credentials.encode("utf-8", "surrogateescape")
-        expected = token.get_secret_value().encode()
-        return scheme.lower() == "bearer" and hmac.compare_digest(presented, expected)
-    host = request.client.host if request.client else ""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        return presents_bearer(request, token)
+    return from_loopback(request)
 
 
 @router.get("/metrics")

@@ -24,6 +24,15 @@ class Settings(BaseSettings):
         description="Sandbox features (the test card provider): on unless ALTPAY_ENV=production, "
         "where only ALTPAY_SANDBOX=true turns them on.",
     )
+    sandbox_admin_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for POST /sandbox/tenants; without it, loopback only.",
+    )
+    request_log: bool = Field(
+        default=True,
+        description="Whether the sandbox keeps each tenant's last 1,000 requests "
+        "(GET /sandbox/requests).",
+    )
     data_dir: Path = Field(default=Path(".altpay"), description="Where the embedded default lives.")
     database_url: str | None = Field(
         default=None, description="sqlite:///path or postgresql://…; default: SQLite in data_dir."

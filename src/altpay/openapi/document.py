@@ -17,7 +17,7 @@ from typing import Any
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute
 
-from altpay.openapi import components, errors, headers, parameters, probes, token
+from altpay.openapi import components, errors, headers, parameters, probes, sandbox, token
 from altpay.openapi.objects import Schema
 from altpay.openapi.operations import refine_operation
 
@@ -36,6 +36,10 @@ answer and the headers that come with it. `x-extension: true` marks what the ven
 reference does not have. Errors use `HttpError` (`OAuthError` at `/oauth/token`). A method
 that a path does not have is `405` with an `Allow` header (`components.responses.MethodNotAllowed`);
 an unknown path is `404`."""
+_SANDBOX_TAG = (
+    "Extension, only while the sandbox is on: a tenant per test run, reset, the request log. "
+    "Every operation that takes a token also takes the Altpay-Simulate header."
+)
 
 
 def vendor_document() -> Document:
@@ -45,9 +49,12 @@ def vendor_document() -> Document:
     return document
 
 
-def served_document(routes: Iterable[BaseRoute], server_url: str | None = None) -> Document:
+def served_document(
+    routes: Iterable[BaseRoute], server_url: str | None = None, *, sandbox_on: bool = False
+) -> Document:
     """The document of the application whose ``routes`` these are (those in its schema);
-    ``servers`` names ``server_url`` when it is known."""
+    ``servers`` names ``server_url`` when it is known; ``sandbox_on``: the sandbox's
+    operations and Altpay-Simulate are documented."""
     # About a millisecond: built afresh for each request, with no cache to keep in step.
     document = vendor_document()
     document["info"]["description"] = _DESCRIPTION
@@ -63,13 +70,18 @@ def served_document(routes: Iterable[BaseRoute], server_url: str | None = None) 
     parts["headers"] = headers.components()
     parts["parameters"] = {"IdempotencyKey": parameters.idempotency_key()}
     parts["responses"] = {"MethodNotAllowed": errors.method_not_allowed()}
-    document["paths"].update(_refined_paths(document["paths"], routes))
+    document["paths"].update(_refined_paths(document["paths"], routes, sandbox_on=sandbox_on))
     document["tags"] = [
         {"name": "Customers"},
         {"name": "Webhooks", "description": "Subscriptions to topics, and their deliveries."},
         {"name": "OAuth", "description": "Access tokens (RFC 6749 client credentials)."},
         {"name": probes.TAG, "description": "Extension: probes for load balancers."},
     ]
+    if sandbox_on:
+        parts["parameters"][sandbox.PARAMETER] = sandbox.simulate_parameter()
+        parts["securitySchemes"]["SandboxAdminToken"] = sandbox.admin_scheme()
+        schemas.update(sandbox.schemas())
+        document["tags"].append({"name": sandbox.TAG, "description": _SANDBOX_TAG})
     if server_url:
         document["servers"] = [{"url": server_url.rstrip("/"), "description": "This instance"}]
     else:
@@ -87,18 +99,26 @@ def api_routes(routes: Iterable[BaseRoute]) -> list[APIRoute]:
     ]
 
 
-def _refined_paths(vendor_paths: Document, routes: Iterable[BaseRoute]) -> Document:
-    """The vendor's paths refined from their routes, then the token endpoint's and the probes'."""
+def _refined_paths(
+    vendor_paths: Document, routes: Iterable[BaseRoute], *, sandbox_on: bool
+) -> Document:
+    """The vendor's paths refined from their routes, then the token endpoint's, the probes'
+    and the sandbox's."""
     by_operation = {route.operation_id: route for route in api_routes(routes)}
     for path_item in vendor_paths.values():
         for operation in path_item.values():
-            refine_operation(operation, by_operation.pop(operation["operationId"]))
+            route = by_operation.pop(operation["operationId"])
+            refine_operation(operation, route, sandbox=sandbox_on)
     token_route = by_operation.pop(token.OPERATION_ID)
-    paths = {token_route.path: _path_item(token_route, token.operation(token_route))}
+    token_operation = token.operation(token_route, sandbox=sandbox_on)
+    paths = {token_route.path: _path_item(token_route, token_operation)}
     for route in by_operation.values():
-        if probes.TAG not in route.tags:
-            raise LookupError(f"{route.operation_id}: neither the vendor's nor a probe")
-        paths[route.path] = _path_item(route, probes.operation(route))
+        if probes.TAG in route.tags:
+            paths[route.path] = _path_item(route, probes.operation(route))
+        elif sandbox.TAG in route.tags:
+            paths[route.path] = _path_item(route, sandbox.operation(route))
+        else:
+            raise LookupError(f"{route.operation_id}: not the vendor's, a probe or the sandbox's")
     return paths
 
 

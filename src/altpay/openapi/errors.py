@@ -13,9 +13,9 @@ from http import HTTPStatus
 from fastapi.routing import APIRoute
 
 from altpay.core.errors import AppError, MethodNotAllowed
+from altpay.core.http.declarations import errors_of
 from altpay.idempotency.service import is_stored
 from altpay.openapi import catalogue, headers
-from altpay.openapi.declarations import errors_of
 from altpay.openapi.objects import Schema, ref
 
 
@@ -29,15 +29,20 @@ def refine_http_error(schema: Schema) -> None:
 
 
 def error_responses(
-    route: APIRoute, vendor: dict[str, Schema], *, idempotent: bool = False
+    route: APIRoute,
+    vendor: dict[str, Schema],
+    *,
+    idempotent: bool = False,
+    extra: Sequence[type[AppError]] = (),
 ) -> dict[str, Schema]:
     """The HttpError response of every status ``route`` can answer, keyed by status.
 
     ``vendor``: the vendor's responses of the operation, whose descriptions come first.
     ``idempotent``: whether a retry with the same Idempotency-Key replays stored errors.
+    ``extra``: errors the route answers beyond its own (those a sandbox simulation adds).
     """
     by_status: dict[int, list[type[AppError]]] = {}
-    for kind in catalogue.in_catalogue_order(errors_of(route)):
+    for kind in catalogue.in_catalogue_order(errors_of(route).union(extra)):
         by_status.setdefault(kind.status, []).append(kind)
     responses: dict[str, Schema] = {}
     for status, errors in sorted(by_status.items()):

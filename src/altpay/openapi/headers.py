@@ -10,6 +10,7 @@ _OF_ERROR = {
     401: ("WWW-Authenticate-Bearer",),
     403: ("WWW-Authenticate-Scope",),
     429: ("Retry-After",),
+    503: ("Retry-After",),
 }
 # A success's headers besides X-Request-Id, by operation.
 _OF_SUCCESS = {"createCustomer": ("Location",)}

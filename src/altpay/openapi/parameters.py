@@ -12,10 +12,10 @@ from typing import Any
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 
+from altpay.core.http.declarations import dependants_of
 from altpay.core.pagination import MAX_CURSOR_LENGTH, MAX_LIMIT
 from altpay.idempotency.dependencies import HEADER, HEADER_DESCRIPTION
 from altpay.openapi import patterns
-from altpay.openapi.declarations import dependants_of
 from altpay.openapi.objects import EXTENSION, Schema, ref
 
 _BOUNDS: dict[str, Schema] = {

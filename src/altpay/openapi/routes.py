@@ -15,4 +15,8 @@ router = APIRouter(include_in_schema=False)
 @router.get(OPENAPI_PATH)
 async def openapi_document(request: Request) -> JSONResponse:
     # base_url carries the scheme, host and root path this request came through.
-    return JSONResponse(served_document(request.app.routes, str(request.base_url)))
+    settings = request.app.state.runtime.settings
+    document = served_document(
+        request.app.routes, str(request.base_url), sandbox_on=settings.sandbox_enabled
+    )
+    return JSONResponse(document)

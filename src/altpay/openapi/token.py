@@ -14,10 +14,12 @@ from fastapi.routing import APIRoute
 from altpay.auth.errors import OAUTH_ERROR_CODES
 from altpay.auth.routes import FORM_MEDIA_TYPE
 from altpay.auth.schemas import TokenReply
+from altpay.core.errors import Unavailable
 from altpay.openapi import headers
 from altpay.openapi.components import describe
 from altpay.openapi.errors import error_content, error_responses
 from altpay.openapi.objects import Schema, ref
+from altpay.openapi.sandbox import PARAMETER
 
 OPERATION_ID = "createAccessToken"
 # Status -> the OAuthError codes it carries.
@@ -28,8 +30,9 @@ _OAUTH_ERRORS = {
 }
 
 
-def operation(route: APIRoute) -> Schema:
-    """The token endpoint's request body and responses (its words are its route's)."""
+def operation(route: APIRoute, *, sandbox: bool) -> Schema:
+    """The token endpoint's request body and responses (its words are its route's);
+    ``sandbox``: whether it honours Altpay-Simulate (its faults are HttpErrors, 500 and 503)."""
     basic = {
         "description": 'Always Basic realm="altpay".',
         "required": True,
@@ -41,7 +44,9 @@ def operation(route: APIRoute) -> Schema:
         401: {**headers.refs(), "WWW-Authenticate": basic},
         429: headers.refs("Retry-After"),
     }
+    simulated: Schema = {"parameters": [ref("parameters", PARAMETER)]} if sandbox else {}
     return {
+        **simulated,
         "requestBody": {
             "required": True,
             "content": {FORM_MEDIA_TYPE: {"schema": ref("schemas", "TokenRequest")}},
@@ -56,7 +61,7 @@ def operation(route: APIRoute) -> Schema:
                 str(status): _oauth_error(status, oauth_headers[status], codes)
                 for status, codes in _OAUTH_ERRORS.items()
             },
-            **error_responses(route, {}),
+            **error_responses(route, {}, extra=(Unavailable,) if sandbox else ()),
         },
     }
 
