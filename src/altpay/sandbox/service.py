@@ -102,8 +102,8 @@ async def log_requests(database: Database, exchanges: list[Exchange]) -> None:
     past each account's last 1,000."""
     async with database.transaction() as connection:
         await repository.insert_requests(connection, [_row(exchange) for exchange in exchanges])
-        for account_id in sorted({exchange.account_id for exchange in exchanges}):
-            await repository.prune_requests(connection, account_id)
+        accounts = sorted({exchange.account_id for exchange in exchanges})
+        await repository.prune_requests(connection, accounts)
 
 
 def request_record(row: Any) -> RequestRecord:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql import Executable
 
 from altpay.core.db.errors import DatabaseUnavailable, as_database_error, translated
-from altpay.core.db.protocol import SqlConnection
+from altpay.core.db.protocol import Rows, SqlConnection
 from altpay.core.db.read_query import ReadQuery
 from altpay.core.settings import Settings
 
@@ -48,9 +48,11 @@ class _Transaction:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def execute(self, statement: Executable) -> CursorResult[Any]:
+    async def execute(
+        self, statement: Executable, parameters: Rows | None = None
+    ) -> CursorResult[Any]:
         try:
-            return await self._connection.execute(statement)
+            return await self._connection.execute(statement, parameters)
         except Exception as error:
             raise as_database_error(error)  # noqa: B904 (its cause is set)
 
@@ -98,16 +100,18 @@ class _PostgresqlRead:
             with contextlib.suppress(Exception):
                 await connection.close()
 
-    async def execute(self, statement: Executable) -> CursorResult[Any]:
+    async def execute(
+        self, statement: Executable, parameters: Rows | None = None
+    ) -> CursorResult[Any]:
         try:
-            return await _Transaction(await self._sqlalchemy()).execute(statement)
+            return await _Transaction(await self._sqlalchemy()).execute(statement, parameters)
         except DatabaseUnavailable as error:
             # A read is idempotent: once more, on a fresh connection (the one it had was
             # killed, or the database restarted); a second failure is the answer.
             if not _lost_connection(error):
                 raise
             await self._drop_connection()
-            return await _Transaction(await self._sqlalchemy()).execute(statement)
+            return await _Transaction(await self._sqlalchemy()).execute(statement, parameters)
 
     async def scalar(self, statement: Executable) -> Any:
         try:

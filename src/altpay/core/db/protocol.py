@@ -8,7 +8,7 @@ Both raise only ``altpay.core.db.errors.DatabaseError`` for faults of the databa
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
@@ -18,12 +18,16 @@ from sqlalchemy.sql import Executable
 from altpay.core.db.read_query import ReadQuery
 
 T = TypeVar("T")
+# Parameters for one statement run once per row (an executemany): compiled once, not per row.
+Rows = Sequence[Mapping[str, Any]]
 
 
 class SqlConnection(Protocol):
     """What repositories use: execute a statement, fetch one scalar, or run a ReadQuery."""
 
-    async def execute(self, statement: Executable) -> CursorResult[Any]: ...
+    async def execute(
+        self, statement: Executable, parameters: Rows | None = None
+    ) -> CursorResult[Any]: ...
 
     async def scalar(self, statement: Executable) -> Any: ...
 

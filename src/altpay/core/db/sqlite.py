@@ -26,7 +26,7 @@ from altpay.core.db.errors import (
     as_database_error,
     translated,
 )
-from altpay.core.db.protocol import SqlConnection
+from altpay.core.db.protocol import Rows, SqlConnection
 from altpay.core.db.read_query import ReadQuery
 from altpay.core.settings import Settings
 
@@ -49,9 +49,11 @@ class _InlineConnection:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    async def execute(self, statement: Executable) -> CursorResult[Any]:
+    async def execute(
+        self, statement: Executable, parameters: Rows | None = None
+    ) -> CursorResult[Any]:
         try:
-            return self._connection.execute(statement)
+            return self._connection.execute(statement, parameters)
         except Exception as error:
             raise as_database_error(error)  # noqa: B904 (its cause is set)
 
@@ -93,8 +95,10 @@ class _SqliteRead:
             self._connection = _InlineConnection(self._pooled)
         return self._connection
 
-    async def execute(self, statement: Executable) -> CursorResult[Any]:
-        return await self._inline().execute(statement)
+    async def execute(
+        self, statement: Executable, parameters: Rows | None = None
+    ) -> CursorResult[Any]:
+        return await self._inline().execute(statement, parameters)
 
     async def scalar(self, statement: Executable) -> Any:
         return await self._inline().scalar(statement)
