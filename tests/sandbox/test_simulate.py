@@ -77,7 +77,15 @@ def test_an_error_code_of_the_operation_comes_with_its_status(
 
 @pytest.mark.parametrize(
     "value",
-    ["error=customer_archived", "error=no_such_code", "latency=30001", "latency=-1", "teapot", ""],
+    [
+        "error=customer_archived",
+        "error=no_such_code",
+        "latency=30001",
+        "latency=0000010",
+        "latency=-1",
+        "teapot",
+        "",
+    ],
 )
 def test_a_simulation_the_operation_cannot_answer_is_a_400(
     api: TestClient, tenant: Tenant, value: str

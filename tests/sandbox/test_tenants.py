@@ -75,6 +75,19 @@ def test_a_ttl_sets_when_the_tenant_ends(api: TestClient, ttl: object, seconds: 
     assert expires_at <= datetime.now(UTC) + timedelta(seconds=seconds)
 
 
+def test_no_token_outlives_its_tenant(api: TestClient) -> None:
+    created = api.post("/sandbox/tenants", json={"ttl": "60s"}, headers=ADMIN).json()
+
+    token = api.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(created["client_id"], created["client_secret"]),
+    )
+
+    assert token.status_code == 200
+    assert 1 <= token.json()["expires_in"] <= 60
+
+
 @pytest.mark.parametrize(
     "body",
     [

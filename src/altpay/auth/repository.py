@@ -34,8 +34,13 @@ async def insert_client(connection: SqlConnection, values: dict[str, Any]) -> No
 
 
 async def get_client(connection: SqlConnection, client_id: str) -> Row[Any] | None:
-    result = await connection.execute(select(api_clients).where(api_clients.c.id == client_id))
-    return result.first()
+    """The client's row, with its account's end as ``account_expires_at`` (a sandbox tenant's)."""
+    query = (
+        select(api_clients, accounts.c.expires_at.label("account_expires_at"))
+        .join(accounts, accounts.c.id == api_clients.c.account_id)
+        .where(api_clients.c.id == client_id)
+    )
+    return (await connection.execute(query)).first()
 
 
 async def list_clients(connection: SqlConnection, account_id: str) -> list[Row[Any]]:

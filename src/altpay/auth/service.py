@@ -148,9 +148,15 @@ async def grant_client_credentials(
         raise ClientAuthenticationFailed
     if not secret_matches(client_secret, HashedSecret(client.secret_key, client.secret_hash)):
         raise ClientAuthenticationFailed
+    # A sandbox tenant past its end, not yet deleted, is gone for its clients already.
+    ends_at = client.account_expires_at
+    if ends_at is not None and ends_at <= utc_now():
+        raise ClientAuthenticationFailed
     allowed = tuple(client.scopes.split())
     # An absent, empty or blank scope asks for every scope the client has.
     granted = parse_scopes(scope or "") or allowed
     if not set(granted) <= set(allowed):
         raise InvalidScope("the client may not have the requested scope")
-    return tokens.issue(client_id=client.id, account_id=client.account_id, scopes=granted)
+    return tokens.issue(
+        client_id=client.id, account_id=client.account_id, scopes=granted, not_after=ends_at
+    )

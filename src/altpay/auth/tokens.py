@@ -57,8 +57,20 @@ class TokenService:
         self._audience = audience
         self.lifetime = lifetime
 
-    def issue(self, *, client_id: str, account_id: str, scopes: tuple[str, ...]) -> IssuedToken:
+    def issue(
+        self,
+        *,
+        client_id: str,
+        account_id: str,
+        scopes: tuple[str, ...],
+        not_after: datetime | None = None,
+    ) -> IssuedToken:
+        """A token for the lifetime, or until ``not_after`` if that comes first (a sandbox
+        tenant's end: no token outlives its account)."""
         now = datetime.now(UTC)
+        lifetime = self.lifetime
+        if not_after is not None:
+            lifetime = max(1, min(lifetime, int((not_after - now).total_seconds())))
         scope = " ".join(scopes)
         claims = {
             "iss": self._issuer,
@@ -66,7 +78,7 @@ class TokenService:
             "client_id": client_id,
             "aud": self._audience,
             "iat": now,
-            "exp": now + timedelta(seconds=self.lifetime),
+            "exp": now + timedelta(seconds=lifetime),
             "jti": uuid.uuid4().hex,
             "scope": scope,
             "account_id": account_id,
@@ -74,7 +86,7 @@ class TokenService:
         headers = {"typ": TOKEN_TYPE, "kid": self._kid}
         token = jwt.encode(claims, self._key, algorithm=ALGORITHM, headers=headers)
         return IssuedToken(
-            access_token=token, expires_in=self.lifetime, scope=scope, account_id=account_id
+            access_token=token, expires_in=lifetime, scope=scope, account_id=account_id
         )
 
     def verify(self, token: str) -> Principal:

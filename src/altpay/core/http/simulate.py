@@ -10,6 +10,7 @@ event loop (no thread, and no database connection, is held meanwhile).
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 
 from fastapi.routing import APIRoute
@@ -44,6 +45,7 @@ DESCRIPTION = (
 PATTERN = (
     r"^(rate_limited|server_error|unavailable|latency=(30000|[12]?[0-9]{1,4})|error=[a-z_]{1,64})$"
 )
+_VALUE = re.compile(PATTERN)
 
 # The headers a real answer of these codes carries.
 _CHALLENGES = {
@@ -69,17 +71,19 @@ def _refused(problem: str) -> InvalidParameter:
 
 
 def parse_simulation(value: str) -> Simulation:
-    """The header's value, or InvalidParameter naming what is wrong with it."""
-    mode, _, argument = value.strip().partition("=")
-    if mode in NAMED_FAULTS and not argument:
+    """The header's value, or InvalidParameter naming what is wrong with it (what the served
+    document's pattern does not match is refused)."""
+    if _VALUE.fullmatch(value) is None:
+        raise _refused(
+            "must be rate_limited, server_error, unavailable, latency=<ms> (at most "
+            f"{MAX_LATENCY_MS}) or error=<code>"
+        )
+    mode, _, argument = value.partition("=")
+    if mode in NAMED_FAULTS:
         return Simulation(error_code=NAMED_FAULTS[mode])
     if mode == "latency":
-        if not argument.isdigit() or int(argument) > MAX_LATENCY_MS:
-            raise _refused(f"latency must be a whole number of milliseconds, 0 to {MAX_LATENCY_MS}")
         return Simulation(latency_ms=int(argument))
-    if mode == "error" and argument:
-        return Simulation(error_code=argument)
-    raise _refused("must be rate_limited, server_error, unavailable, latency=<ms> or error=<code>")
+    return Simulation(error_code=argument)
 
 
 # Per route (which lives as long as its app, and is not hashable): read once.
