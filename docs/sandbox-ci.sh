@@ -21,7 +21,7 @@ fi
 
 # 1. A tenant for this run only: its own account, a client with every scope, deleted with
 #    all its data after an hour even if the job never gets to its reset.
-tenant=$(curl -fsS -X POST "${admin[@]}" -H 'Content-Type: application/json' \
+tenant=$(curl -fsS -X POST ${admin[@]+"${admin[@]}"} -H 'Content-Type: application/json' \
   -d "{\"name\": \"ci-${CI_JOB_ID:-local}\", \"ttl\": \"1h\"}" "$ALTPAY_URL/sandbox/tenants")
 ALTPAY_CLIENT_ID=$(field client_id <<<"$tenant")
 ALTPAY_CLIENT_SECRET=$(field client_secret <<<"$tenant")

@@ -93,6 +93,7 @@ def test_secrets_tokens_and_card_numbers_never_reach_the_log(
 ) -> None:
     # The secret in a form and in Basic, the token in a body and a query, a card number in
     # a body (refused with 422) and in an accepted field's neighbour.
+    customer_id = create_customer(api, tenant)["id"]
     api.post(
         "/oauth/token",
         data={
@@ -112,6 +113,16 @@ def test_secrets_tokens_and_card_numbers_never_reach_the_log(
         headers=tenant.headers,
     )
     api.get(f"/customers?company_name={tenant.token}", headers=tenant.headers)
+    api.get("/customers?company_name=4242+4242+4242+4242", headers=tenant.headers)
+    api.get(f"/customers/{LUHN_VALID.replace(' ', '')}", headers=tenant.headers)
+    api.post(
+        f"/customers/{customer_id}/payment-methods/bank",
+        json={
+            "account_data_type": "US",
+            "us_account_data": {"routing_number": 11000015, "account_number": 123456789012},
+        },
+        headers=tenant.headers,
+    )
     webhook = api.post(
         "/webhooks",
         json={"endpoint_url": "http://127.0.0.1:9/hooks", "topic": "invoice_paid"},
@@ -130,6 +141,7 @@ def test_secrets_tokens_and_card_numbers_never_reach_the_log(
         assert LUHN_VALID.replace(" ", "") not in text
         assert "access_token" in text  # the token replies are logged, their values masked
         assert "[redacted]" in text
+        assert "123456789012" not in text  # a bank account number sent as a JSON number
 
 
 def test_bodies_are_cut_at_16_kib(api: TestClient, tenant: Tenant) -> None:

@@ -12,6 +12,7 @@ from altpay.auth.schemas import NewClientOut
 from altpay.core.settings import Settings
 from altpay.customers.models import customers
 from altpay.idempotency.models import idempotency_keys
+from altpay.sandbox.models import sandbox_requests
 from tests.support.app import app_client
 from tests.support.customers import create_customer
 from tests.support.sandbox import new_tenant, rows_of
@@ -129,6 +130,26 @@ def test_a_simulated_failure_writes_nothing_and_stores_no_key(
     assert "Idempotent-Replayed" not in retried.headers
 
 
+def test_a_simulated_error_of_the_kind_a_key_stores_is_not_stored(
+    api: TestClient, tenant: Tenant
+) -> None:
+    # A real 404 under a key is stored and replayed; a simulated one must leave the key free.
+    customer = create_customer(api, tenant)
+    api.delete(f"/customers/{customer['id']}", headers=tenant.headers).raise_for_status()
+    restore = f"/customers/{customer['id']}/restore"
+
+    failed = api.post(
+        restore, headers=simulated(tenant, "error=not_found", **{"Idempotency-Key": "r-1"})
+    )
+
+    assert failed.status_code == 404
+    assert rows_of(api, idempotency_keys, account_id=tenant.account_id) == []
+    retried = api.post(restore, headers={**tenant.headers, "Idempotency-Key": "r-1"})
+    assert retried.status_code == 200
+    assert "Idempotent-Replayed" not in retried.headers
+    assert retried.json()["archived_at"] in (None, "")
+
+
 def test_authentication_comes_first(api: TestClient) -> None:
     reply = api.get("/customers", headers={SIMULATE: "server_error"})
 
@@ -174,6 +195,7 @@ def test_in_production_the_header_is_ignored_and_sandbox_paths_are_404(
     document = production.get("/openapi.json").json()
 
     assert listed.status_code == 200
+    assert rows_of(production, sandbox_requests) == []
     for method, path in (
         ("POST", "/sandbox/tenants"),
         ("POST", "/sandbox/reset"),

@@ -8,13 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import update
 
 from altpay.auth.models import accounts, api_clients
 from altpay.auth.tokens import ALL_SCOPES
+from altpay.core.db import SqlConnection
 from altpay.core.settings import Settings
 from altpay.customers.models import customers
 from altpay.sandbox.models import sandbox_requests
-from tests.support.app import app_client
+from tests.support.app import app_client, write_in_app
 from tests.support.customers import create_customer
 from tests.support.payment_methods import add_card
 from tests.support.sandbox import ADMIN, logged_requests, new_tenant, rows_of
@@ -73,6 +76,24 @@ def test_a_ttl_sets_when_the_tenant_ends(api: TestClient, ttl: object, seconds: 
     expires_at = datetime.fromisoformat(reply.json()["expires_at"].replace("Z", "+00:00"))
     assert before + timedelta(seconds=seconds) <= expires_at
     assert expires_at <= datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+def test_a_tenant_at_its_end_gets_no_token_before_it_is_deleted(api: TestClient) -> None:
+    created = api.post("/sandbox/tenants", json={"ttl": "1h"}, headers=ADMIN).json()
+
+    async def end_now(connection: SqlConnection) -> None:
+        query = update(accounts).where(accounts.c.id == created["account_id"])
+        await connection.execute(query.values(expires_at=datetime.now(UTC)))
+
+    write_in_app(api, end_now)
+    refused = api.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(created["client_id"], created["client_secret"]),
+    )
+
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_client"
 
 
 def test_no_token_outlives_its_tenant(api: TestClient) -> None:
@@ -146,6 +167,15 @@ def test_without_an_admin_token_configured_loopback_callers_may_create_tenants(
         assert refused.json()["code"] == "forbidden"
 
 
+def test_a_blank_admin_token_is_no_token(settings: Settings) -> None:
+    blank = settings.model_copy(update={"sandbox_admin_token": SecretStr("")})
+    blank = Settings.model_validate(blank.model_dump())
+    with app_client(blank, peer=("10.1.2.3", 40000)) as remote:
+        refused = remote.post("/sandbox/tenants", json={}, headers={"Authorization": "Bearer"})
+
+    assert refused.status_code == 403
+
+
 def test_a_tenant_past_its_ttl_is_deleted_with_all_its_data(api: TestClient) -> None:
     doomed, kept = new_tenant(api, ttl="2s"), new_tenant(api, ttl="1h")
     for tenant in (doomed, kept):
@@ -170,7 +200,7 @@ def test_a_tenant_past_its_ttl_is_deleted_with_all_its_data(api: TestClient) -> 
     assert api.get("/customers", headers=kept.headers).json()["data"]
 
 
-def test_the_cli_makes_a_tenant_in_one_call(sandbox_settings: Settings, tmp_path: object) -> None:
+def test_the_cli_makes_a_tenant_in_one_call(sandbox_settings: Settings) -> None:
     cli = cli_on(sandbox_settings.database_url_or_default(), sandbox_settings.data_dir)
 
     made = cli("sandbox", "tenant", "--name", "CI job 7", "--ttl", "1h", "--json")

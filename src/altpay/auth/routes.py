@@ -137,7 +137,7 @@ def _simulated_error(code: str) -> Exception:
         return AppError()
     if code == NAMED_FAULTS["unavailable"]:
         return Unavailable(headers={"Retry-After": str(RETRY_UNAVAILABLE_AFTER)})
-    if code == "rate_limited":
+    if code == NAMED_FAULTS["rate_limited"]:
         return OAuthError(
             "rate_limited",
             "Too many token requests; retry later.",
@@ -160,6 +160,11 @@ async def _simulate(auth: AuthRuntime, request: Request) -> None:
         simulation = parse_simulation(value)
     except AppError as error:
         raise _invalid_request(f"The {SIMULATE_HEADER} header is malformed.") from error
+    if simulation.error_code == NAMED_FAULTS["rate_limited"] and auth.rate_limit:
+        # A real refusal's rate headers: none of the quota left, whole again in a second.
+        Rate("token", quota=auth.rate_limit, window=1, remaining=-1, reset=1).remember(
+            request.state
+        )
     if simulation.error_code is not None:
         raise _simulated_error(simulation.error_code)
     await asyncio.sleep(simulation.latency_ms / 1000)

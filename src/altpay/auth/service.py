@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from altpay.auth import repository
@@ -148,9 +148,9 @@ async def grant_client_credentials(
         raise ClientAuthenticationFailed
     if not secret_matches(client_secret, HashedSecret(client.secret_key, client.secret_hash)):
         raise ClientAuthenticationFailed
-    # A sandbox tenant past its end, not yet deleted, is gone for its clients already.
+    # A sandbox tenant at its end (its sweep a second away at most) is gone for its clients.
     ends_at = client.account_expires_at
-    if ends_at is not None and ends_at <= utc_now():
+    if ends_at is not None and ends_at <= utc_now() + timedelta(seconds=1):
         raise ClientAuthenticationFailed
     allowed = tuple(client.scopes.split())
     # An absent, empty or blank scope asks for every scope the client has.

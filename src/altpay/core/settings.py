@@ -123,6 +123,15 @@ class Settings(BaseSettings):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
+    @field_validator("sandbox_admin_token", "metrics_token", mode="after")
+    @classmethod
+    def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        # ALTPAY_SANDBOX_ADMIN_TOKEN= (empty) must not become a token that an empty bearer
+        # matches: blank means none (and so loopback only).
+        if value is not None and not value.get_secret_value().strip():
+            return None
+        return value
+
     @property
     def sandbox_enabled(self) -> bool:
         """The one switch of every sandbox feature."""

@@ -9,15 +9,17 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from altpay.core.http.body import MAX_BODY_BYTES
 from altpay.core.timestamps import utc_now
 from altpay.sandbox import service
 from altpay.sandbox.models import MAX_PATH_LENGTH
-from altpay.sandbox.redaction import KEPT_BYTES, kept, redacted
+from altpay.sandbox.redaction import kept, kept_query, redacted
 from altpay.sandbox.writer import RequestLogWriter
 
 LOG_PATH = "/sandbox/requests"
-# Read past what is kept, so that a secret that crosses the cut is still seen whole.
-_CAPTURED_BYTES = KEPT_BYTES + 4096
+# A body is read whole (the API refuses larger ones) and redacted before it is cut, so that
+# no part of a secret that crosses the cut is kept.
+_CAPTURED_BYTES = MAX_BODY_BYTES
 
 
 class RequestLogMiddleware:
@@ -55,8 +57,8 @@ class RequestLogMiddleware:
                         account_id=account_id,
                         request_id=str(state.get("request_id", "")),
                         method=scope["method"],
-                        path=scope["path"][:MAX_PATH_LENGTH],
-                        query=redacted(scope["query_string"].decode("latin-1")),
+                        path=redacted(scope["path"])[:MAX_PATH_LENGTH],
+                        query=kept_query(scope["query_string"]),
                         status=status,
                         duration_us=round((time.perf_counter() - started) * 1_000_000),
                         received_at=received_at,

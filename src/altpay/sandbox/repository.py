@@ -70,6 +70,11 @@ async def expired_accounts(connection: SqlConnection, now: datetime) -> list[str
     return list((await connection.execute(query)).scalars())
 
 
+async def existing_accounts(connection: SqlConnection, account_ids: set[str]) -> set[str]:
+    query = select(accounts.c.id).where(accounts.c.id.in_(sorted(account_ids)))
+    return set((await connection.execute(query)).scalars())
+
+
 async def insert_requests(connection: SqlConnection, rows: list[dict[str, Any]]) -> None:
     # One statement run per row: compiled once, where a multi-row VALUES is compiled anew
     # for each batch (most of a logged request's cost, docs/performance.md).

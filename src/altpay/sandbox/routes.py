@@ -13,9 +13,8 @@ from altpay.core.http.body import json_body
 from altpay.core.http.connections import ReadConnection, WriteConnection
 from altpay.core.pagination import Pages, pages_of
 from altpay.sandbox import service
-from altpay.sandbox.dependencies import sandbox_admin
+from altpay.sandbox.dependencies import RequestLog, sandbox_admin
 from altpay.sandbox.schemas import CreateTenantInput, RequestRecordPage, ResetReport, Tenant
-from altpay.sandbox.writer import RequestLogWriter
 
 router = APIRouter(tags=["Sandbox"])
 
@@ -70,10 +69,9 @@ async def reset_sandbox_tenant(
     summary="List the caller's recent requests",
 )
 async def list_sandbox_requests(
-    pages: RequestPages, request: Request, connection: ReadConnection
+    pages: RequestPages, writer: RequestLog, connection: ReadConnection
 ) -> RequestRecordPage:
     """The token's account's last 1,000 requests, newest first: what its code sent and what it got, with secrets, tokens and card-like numbers redacted and bodies cut at 16 KiB. Reading this log is not logged."""  # noqa: E501
-    writer: RequestLogWriter | None = request.app.state.request_log
     if writer is not None:
         await writer.caught_up(_CATCH_UP_SECONDS)
     return await service.list_requests(connection, pages)

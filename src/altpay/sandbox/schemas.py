@@ -12,16 +12,16 @@ from altpay.core.pagination import Paginated
 from altpay.core.text import RequiredText255
 
 MAX_TTL = timedelta(days=30)
-_DURATION = re.compile(r"([0-9]{1,8})([smhd]?)")
+_DURATION = re.compile(r"([1-9][0-9]{0,7})([smhd]?)")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 TTL_FORMAT = "a whole number of seconds, or a duration such as 90s, 30m, 1h or 7d (at most 30d)"
 
 
 def parse_ttl(value: object) -> timedelta:
     """A time to live: seconds (a number), or a duration with a unit (``30m``, ``1h``)."""
-    text = (
-        str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
-    )
+    # Exactly the served pattern: no blanks, no leading zeros, no bare booleans.
+    plain = isinstance(value, str | int) and not isinstance(value, bool)
+    text = str(value) if plain else ""
     match = _DURATION.fullmatch(text)
     if match is None:
         raise ValueError(f"must be {TTL_FORMAT}")
@@ -37,7 +37,7 @@ TimeToLive = Annotated[
     WithJsonSchema(
         {
             "anyOf": [
-                {"type": "string", "pattern": "^[1-9][0-9]{0,7}[smhd]?$"},
+                {"type": "string", "pattern": f"^{_DURATION.pattern}$"},
                 {"type": "integer", "minimum": 1, "maximum": int(MAX_TTL.total_seconds())},
             ]
         }

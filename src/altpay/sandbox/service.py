@@ -101,9 +101,15 @@ async def log_requests(database: Database, exchanges: list[Exchange]) -> None:
     """Writes the requests to their accounts' logs in one transaction, and forgets what is
     past each account's last 1,000."""
     async with database.transaction() as connection:
-        await repository.insert_requests(connection, [_row(exchange) for exchange in exchanges])
-        accounts = sorted({exchange.account_id for exchange in exchanges})
-        await repository.prune_requests(connection, accounts)
+        # A tenant deleted since its request was answered (its time over, on any worker)
+        # has no log any more; its rows would fail the whole batch.
+        accounts = await repository.existing_accounts(
+            connection, {exchange.account_id for exchange in exchanges}
+        )
+        rows = [_row(exchange) for exchange in exchanges if exchange.account_id in accounts]
+        if rows:
+            await repository.insert_requests(connection, rows)
+            await repository.prune_requests(connection, sorted(accounts))
 
 
 def request_record(row: Any) -> RequestRecord:

@@ -16,15 +16,20 @@ logger = logging.getLogger("altpay.sandbox")
 
 # Requests held while the database cannot take them; past this, new ones are not logged.
 MAX_PENDING = 10_000
+# Seconds a stopping server gives the writer to write what it was handed.
+STOP_SECONDS = 5.0
 
 
 class RequestLogWriter:
     def __init__(self, database: Database) -> None:
         self._database = database
         self._pending: list[service.Exchange] = []
+        # Requests are numbered as they are handed over; a reader waits for its number.
+        self._recorded = 0
+        self._written = 0
+        self._progress = asyncio.Condition()
         self._arrived = asyncio.Event()
-        self._written = asyncio.Event()
-        self._written.set()
+        self._stopping = False
         self._dropping = False
 
     def record(self, exchange: service.Exchange) -> None:
@@ -35,27 +40,34 @@ class RequestLogWriter:
             self._dropping = True
             return
         self._pending.append(exchange)
-        self._written.clear()
+        self._recorded += 1
         self._arrived.set()
 
     async def caught_up(self, timeout: float) -> None:
-        """Waits (at most ``timeout`` seconds) until every request queued so far is written:
-        a client that reads its log finds its last requests there."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._written.wait(), timeout)
+        """Waits (at most ``timeout`` seconds) until every request handed over so far is
+        written, whatever arrives meanwhile: a client that reads its log finds its last
+        requests there."""
+        target = self._recorded
+        async with self._progress:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._progress.wait_for(lambda: self._written >= target), timeout
+                )
 
     async def _write_pending(self) -> None:
         batch, self._pending = self._pending, []
+        last = self._recorded
         try:
             await service.log_requests(self._database, batch)
             self._dropping = False
         except Exception as error:  # the database away: these requests go unlogged
             logger.warning("writing the request log failed: %s", error)
-        if not self._pending:
-            self._written.set()
+        async with self._progress:
+            self._written = last
+            self._progress.notify_all()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             await self._arrived.wait()
             self._arrived.clear()
             await self._write_pending()
@@ -66,8 +78,11 @@ class RequestLogWriter:
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            if self._pending:  # what was answered before the stop
-                await self._write_pending()
+            # What was answered before the stop is written (within STOP_SECONDS).
+            self._stopping = True
+            self._arrived.set()
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(task, STOP_SECONDS)
+            if self._pending:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._write_pending(), STOP_SECONDS)

@@ -13,6 +13,8 @@ from starlette.requests import Request
 
 def presents_bearer(request: Request, token: SecretStr) -> bool:
     scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
+    if not credentials:
+        return False
     # Bytes: compare_digest refuses non-ASCII str, and a header may carry any octet.
     presented = credentials.encode("utf-8", "surrogateescape")
     expected = token.get_secret_value().encode()

@@ -90,13 +90,20 @@ def parse_simulation(value: str) -> Simulation:
 _ERRORS_BY_ROUTE: dict[int, dict[str, type[AppError]]] = {}
 
 
+def _specificity(kind: type[AppError]) -> tuple[int, str]:
+    return len(kind.__mro__), kind.__qualname__
+
+
 def errors_by_code(route: APIRoute) -> dict[str, type[AppError]]:
     """Each code ``route`` can answer, with its most specific class (whose message is the
     operation's own: ``No such customer.`` rather than ``Not found.``)."""
     known = _ERRORS_BY_ROUTE.get(id(route))
     if known is None:
         known = {}
-        for kind in sorted(errors_of(route), key=lambda kind: len(kind.__mro__)):
+        # Deeper classes last (they win), ties by name: the same choice in every process.
+        for kind in sorted(
+            errors_of(route), key=lambda kind: (len(kind.__mro__), kind.__qualname__)
+        ):
             known[kind.code] = kind
         known.setdefault(Unavailable.code, Unavailable)
         _ERRORS_BY_ROUTE[id(route)] = known
