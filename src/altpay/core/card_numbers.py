@@ -16,8 +16,9 @@ from typing import Any
 from stdnum import luhn
 
 MIN_DIGITS, MAX_DIGITS = 13, 19
-# Digits with at most one space or dash between any two of them.
-_RUN = re.compile(r"[0-9](?:[ -]?[0-9])*")
+# Digits with at most one space or dash between any two of them, at least as many as a card
+# number has: a shorter run (a date, a postal code) cannot hold one, and is never looked at.
+_RUN = re.compile(rf"[0-9](?:[ -]?[0-9]){{{MIN_DIGITS - 1},}}")
 _SEPARATOR = re.compile(r"[ -]")
 
 

@@ -32,11 +32,17 @@ _FIELD_NAMES = "|".join(_SECRET_FIELDS)
 _JSON_MEMBER = re.compile(
     rf'("(?:{_FIELD_NAMES})"\s*:\s*)(?:"(?:[^"\\]|\\.)*"|[-+.0-9eE]+|true|false|null)'
 )
-_FORM_FIELD = re.compile(rf"(?:^|(?<=[&;?]))((?:{_FIELD_NAMES})=)[^&;]*")
+# Each pattern first looks ahead for the first letters it can start with: the engine then
+# skips most positions of a body at once (a third of the time on a page of customers,
+# docs/performance.md).
+_FIRST_LETTERS = "".join(sorted({name[0] for name in _SECRET_FIELDS}))
+_FORM_FIELD = re.compile(rf"(?<![^&;?])(?=[{_FIRST_LETTERS}])((?:{_FIELD_NAMES})=)[^&;]*")
 _SECRET_VALUES = re.compile(
+    r"(?=[esw])(?:"
     r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"  # a JWT: header.claims.signature
     r"|\bsk_[A-Za-z0-9_-]+"  # a client secret
     r"|\bwhsec_[A-Za-z0-9+/=]+"  # a webhook signing secret
+    r")"
 )
 
 
