@@ -168,3 +168,20 @@ def test_the_log_keeps_the_last_thousand(api: TestClient, tenant: Tenant) -> Non
     assert entries[0]["query"] == f"limit=1&n={KEPT_PER_ACCOUNT + 4}"
     assert entries[-1]["query"] == "limit=1&n=5"
     assert len(rows_of(api, sandbox_requests, account_id=tenant.account_id)) == KEPT_PER_ACCOUNT
+
+
+def test_a_nul_in_a_request_is_logged_as_a_replacement_character(
+    api: TestClient, tenant: Tenant
+) -> None:
+    # PostgreSQL text cannot hold NUL: such a request must not cost the log its batch.
+    api.get("/customers/cus_%00x", headers=tenant.headers)
+    refused = api.post(
+        "/customers", json={"name": "A\u0000B", "email": "nul@acme.example"}, headers=tenant.headers
+    )
+
+    entries = logged_requests(api, tenant)
+
+    assert refused.status_code == 422
+    assert entries[0]["path"] == "/customers"
+    assert entries[0]["status"] == 422  # its body's escaped NUL is text, and is kept so
+    assert entries[1]["path"] == "/customers/cus_\ufffdx"
