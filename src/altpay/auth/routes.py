@@ -161,10 +161,8 @@ async def _simulate(auth: AuthRuntime, request: Request) -> None:
     except AppError as error:
         raise _invalid_request(f"The {SIMULATE_HEADER} header is malformed.") from error
     if simulation.error_code == NAMED_FAULTS["rate_limited"] and auth.rate_limit:
-        # A real refusal's rate headers: none of the quota left, whole again in a second.
-        Rate("token", quota=auth.rate_limit, window=1, remaining=-1, reset=1).remember(
-            request.state
-        )
+        # The rate headers a real refusal carries.
+        Rate.refused("token", auth.rate_limit).remember(request.state)
     if simulation.error_code is not None:
         raise _simulated_error(simulation.error_code)
     await asyncio.sleep(simulation.latency_ms / 1000)

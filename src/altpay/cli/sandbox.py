@@ -14,6 +14,7 @@ from altpay.cli.common import (
     emit,
     fail,
     in_transaction,
+    option_name,
     sandbox_settings,
     say,
 )
@@ -34,6 +35,7 @@ def create_tenant(
     account_id, client_id and client_secret (shown only now)."""
     from pydantic import ValidationError
 
+    from altpay.core.http.body import validation_messages
     from altpay.sandbox import service
     from altpay.sandbox.schemas import CreateTenantInput
 
@@ -41,11 +43,8 @@ def create_tenant(
     try:
         data = CreateTenantInput(name=name, ttl=ttl)
     except ValidationError as error:
-        problems = "; ".join(
-            f"--{item['loc'][0]}: {item['msg'].removeprefix('Value error, ')}"
-            for item in error.errors(include_url=False)
-        )
-        fail(problems, EXIT_USAGE)
+        problems = validation_messages(error).items()
+        fail("; ".join(f"{option_name(field)}: {text}" for field, text in problems), EXIT_USAGE)
     tenant = in_transaction(settings, lambda connection: service.create_tenant(connection, data))
     emit(tenant, as_json)
     if not as_json:

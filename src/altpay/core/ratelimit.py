@@ -58,6 +58,12 @@ class Rate:
     remaining: int
     reset: int  # seconds until the quota is whole again
 
+    @classmethod
+    def refused(cls, policy: str, quota: int) -> Rate:
+        """A refusal with none of the quota left, whole again in a second (what the sandbox's
+        simulated 429 reports)."""
+        return cls(policy, quota=quota, window=1, remaining=-1, reset=1)
+
     @property
     def allowed(self) -> bool:
         return self.remaining >= 0

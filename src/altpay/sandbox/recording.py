@@ -61,7 +61,7 @@ class RequestLogMiddleware:
                         query=kept_query(scope["query_string"]),
                         status=status,
                         duration_us=round((time.perf_counter() - started) * 1_000_000),
-                        received_at=received_at,
+                        created_at=received_at,
                         request_body=kept(bytes(request_body)),
                         response_body=kept(bytes(response_body)),
                     )

@@ -3,7 +3,7 @@ holds each change whole (a reset deletes everything of the account, or nothing).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -75,26 +75,14 @@ class Exchange:
     query: str
     status: int
     duration_us: int
-    received_at: datetime
+    created_at: datetime  # when the request arrived
     request_body: str | None
     response_body: str | None
 
 
 def _row(exchange: Exchange) -> dict[str, Any]:
-    return {
-        "id": new_id("req", exchange.received_at),
-        "account_id": exchange.account_id,
-        "request_id": exchange.request_id,
-        "method": exchange.method,
-        "path": exchange.path,
-        "query": exchange.query,
-        "status": exchange.status,
-        "duration_us": exchange.duration_us,
-        "request_body": exchange.request_body,
-        "response_body": exchange.response_body,
-        "created_at": exchange.received_at,
-        "updated_at": exchange.received_at,
-    }
+    row_id = new_id("req", exchange.created_at)
+    return {**asdict(exchange), "id": row_id, "updated_at": exchange.created_at}
 
 
 async def log_requests(database: Database, exchanges: list[Exchange]) -> None:

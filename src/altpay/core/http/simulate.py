@@ -129,6 +129,6 @@ async def simulate(request: Request, *, rate_limit: int) -> None:
         await asyncio.sleep(simulation.latency_ms / 1000)
         return
     if simulation.error_code == RateLimited.code and rate_limit:
-        # A real refusal's rate headers: none of the quota left, whole again in a second.
-        Rate("api", quota=rate_limit, window=1, remaining=-1, reset=1).remember(request.state)
+        # The rate headers a real refusal carries.
+        Rate.refused("api", rate_limit).remember(request.state)
     raise simulated_error(request.scope["route"], simulation.error_code)
