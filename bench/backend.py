@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from altpay.cli.common import say
-from altpay.core.pagination import Position, list_key
+from altpay.core.pagination import list_key
 from altpay.core.runtime import cursor_codec
+from altpay.core.timestamps import format_timestamp
 from altpay.customers.service import CUSTOMERS_LIST
 from bench.data import (
     Dataset,
@@ -132,7 +133,7 @@ def deep_cursors(signing_key: str, account_id: str, data: Dataset) -> dict[float
     codec = cursor_codec([signing_key.encode()])
     key = list_key(account_id, CUSTOMERS_LIST)
     return {
-        depth: codec.encode(Position(created_at, customer_id), key)
+        depth: codec.encode(format_timestamp(created_at), customer_id, key)
         for depth, (created_at, customer_id) in data.depth_positions.items()
     }
 

@@ -31,7 +31,6 @@ from altpay.core.runtime import Runtime
 from altpay.customers.models import customers
 from altpay.customers.repository import reply_select
 from altpay.customers.schemas import CustomerReply
-from altpay.customers.service import customer_reply
 
 PREFIX = "/_bench/"
 
@@ -52,7 +51,7 @@ class _SqliteReader:
         query = self._query
         raw = self._connection.execute(query.sql, query.parameters({"customer_id": customer_id}))
         rows = query.rows(raw)
-        return customer_reply(rows[0]) if rows else None
+        return CustomerReply(**rows[0]._asdict()) if rows else None
 
 
 async def _no_reset(_connection: Any) -> None:
@@ -84,7 +83,7 @@ class _PostgresqlReader:
         pool = self._pool or await self._open()
         query = self._query
         row = await pool.fetchrow(query.sql, *query.parameters({"customer_id": customer_id}))
-        return None if row is None else customer_reply(query.rows([row])[0])
+        return None if row is None else CustomerReply(**query.rows([row])[0]._asdict())
 
 
 def reference_app(runtime: Runtime) -> FastAPI:

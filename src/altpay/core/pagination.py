@@ -4,7 +4,9 @@ A page is one indexed range scan over (created_at, id), newest first, whatever i
 ``pages_of`` makes the one dependency a list route needs: it authorizes the caller, reads
 ``limit``/``after``/``before``, decodes the cursors against the list they must belong to (a
 400 before anything is looked up, as the order of checks wants), and gives a ``Pages``
-whose ``read`` runs the keyset query and returns the envelope.
+whose ``read`` runs the keyset query and serialises the page in one pass, from the driver's
+rows (shaped by their query as the reply shows them: ``core.replies``) to JSON bytes, with
+no model made or validated per row (docs/performance.md, issue 11).
 
 No ``from __future__ import annotations`` here: the dependency's parameters are annotated
 with the caller's alias, which FastAPI must see as an object, not as a name.
@@ -15,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query, Request
+import orjson
+from fastapi import Depends, Query, Request, Response
 from itsdangerous import BadData, URLSafeSerializer
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, tuple_
@@ -50,10 +53,9 @@ class CursorCodec:
     def _serializer(self, list_key: str) -> URLSafeSerializer:
         return URLSafeSerializer(self._keys, salt=f"altpay.cursor:{list_key}")
 
-    def encode(self, position: Position, list_key: str) -> str:
-        return str(
-            self._serializer(list_key).dumps([format_timestamp(position.created_at), position.id])
-        )
+    def encode(self, created_at: str, object_id: str, list_key: str) -> str:
+        """The cursor of the item created at ``created_at`` (as shown: RFC 3339) with this id."""
+        return str(self._serializer(list_key).dumps([created_at, object_id]))
 
     def decode(self, cursor: str, list_key: str) -> Position:
         # A cursor of any length that does not decode is invalid_cursor (behaviour.md); a
@@ -182,14 +184,17 @@ class Paginated(BaseModel, Generic[Item]):
     has_previous_page: bool = Field(description="Whether a newer item exists under these filters.")
 
 
-Envelope = TypeVar("Envelope", bound=Paginated[Any])
-
-
 @dataclass(frozen=True, slots=True)
 class PageRequest:
     limit: int
     after: str | None
     before: str | None
+
+
+class JsonPage(Response):
+    """A page's JSON, made by ``Pages.read``."""
+
+    media_type = "application/json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,28 +212,46 @@ class Pages:
         listing: KeysetList,
         values: Mapping[str, Any],
         *,
-        reply: Callable[[Any], Any],
-        envelope: type[Envelope],
-    ) -> Envelope:
-        """The page of ``listing`` (filters bound by ``values``), each row shown by ``reply``."""
+        reply: Callable[[Any], Any] | None = None,
+    ) -> JsonPage:
+        """The page of ``listing`` (filters bound by ``values``), serialised in one pass.
+
+        Each row is shown as it is (a select of ``core.replies.reply_columns``), or by
+        ``reply`` (a model, for what SQL cannot shape). The route declares the envelope as its
+        ``response_model``: the served schema, which this page is not validated against again.
+        """
         page = await listing.fetch(connection, self.bounds, values)
         start_cursor, end_cursor = self._cursors(page)
-        return envelope(
-            data=[reply(row) for row in page.rows],
-            start_cursor=start_cursor,
-            end_cursor=end_cursor,
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-        )
+        data = [row._asdict() for row in page.rows] if reply is None else [*map(reply, page.rows)]
+        envelope = {
+            "data": data,
+            "start_cursor": start_cursor,
+            "end_cursor": end_cursor,
+            "has_next_page": page.has_next_page,
+            "has_previous_page": page.has_previous_page,
+        }
+        return JsonPage(orjson.dumps(envelope, default=_model_json))
 
     def _cursors(self, page: Page) -> tuple[str, str]:
         if not page.rows:
             return "", ""
         first, last = page.rows[0], page.rows[-1]
         return (
-            self.codec.encode(Position(first.created_at, first.id), self.list_key),
-            self.codec.encode(Position(last.created_at, last.id), self.list_key),
+            self.codec.encode(_shown_time(first.created_at), first.id, self.list_key),
+            self.codec.encode(_shown_time(last.created_at), last.id, self.list_key),
         )
+
+
+def _model_json(value: Any) -> Any:
+    """What orjson cannot encode itself: a reply model, as FastAPI would encode it."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _shown_time(created_at: datetime | str) -> str:
+    """The cursor's time: a shaped row's text already (``shown_timestamp``), or a datetime."""
+    return created_at if isinstance(created_at, str) else format_timestamp(created_at)
 
 
 # async, though it never waits: FastAPI runs a plain ``def`` dependency on a worker

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import ColumnElement, DateTime, String, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -42,3 +42,32 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ShownTimestamp(TypeDecorator[str]):
+    """A timestamp column read as the API shows it: ``format_timestamp``'s text, or ``null``.
+
+    Made from the driver's own value: on SQLite, UTCDateTime's stored text ("YYYY-MM-DD
+    HH:MM:SS.ffffff", naive UTC, always six fractional digits) is one character from RFC 3339,
+    and no datetime is parsed; on PostgreSQL the driver's datetime is formatted. Not in SQL: a
+    formatting expression is computed for every row the planner sorts, and costed so.
+    """
+
+    impl = String()
+    cache_ok = True
+
+    def __init__(self, null: str | None = None) -> None:
+        super().__init__()
+        self.null = null
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return self.null
+        if isinstance(value, str):
+            return f"{value[:10]}T{value[11:]}Z"
+        return format_timestamp(value)
+
+
+def shown_timestamp(column: ColumnElement[datetime], *, null: str | None = None) -> Any:
+    """``column`` read as ``ShownTimestamp`` text (the statement's SQL is unchanged)."""
+    return type_coerce(column, ShownTimestamp(null))

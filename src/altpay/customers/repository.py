@@ -7,14 +7,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, String, bindparam, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from altpay.core.db import ReadQuery, SqlConnection, UniqueViolation
 from altpay.core.pagination import KeysetList
+from altpay.core.replies import reply_columns
+from altpay.core.timestamps import shown_timestamp
 from altpay.customers.errors import DuplicateExternalId
 from altpay.customers.models import customers, external_id_per_account
+from altpay.customers.schemas import CustomerReply
 
 
 class Substring(TypeDecorator[str]):
@@ -42,13 +56,38 @@ class CustomerFilters:
     include_archived: bool = False
 
 
-# What a reply shows, and no more: each timestamp read is a conversion per row of a page.
-_NOT_SHOWN = {"account_id", "name_folded", "updated_at"}
+_EMPTY = literal_column("''", String())
 
 
-def reply_select() -> Any:
-    """The columns a ``CustomerReply`` shows."""
-    return select(*(column for column in customers.c if column.name not in _NOT_SHOWN))
+def _or_empty(value: ColumnElement[Any]) -> ColumnElement[str]:
+    return func.coalesce(value, _EMPTY)
+
+
+# A customer as its reply shows it (core.replies), for GET and the list alike.
+_REPLY_COLUMNS = reply_columns(
+    customers,
+    CustomerReply,
+    external_id=_or_empty(customers.c.external_id),
+    customer_integration_id=_EMPTY,
+    default_payment_method_id=_or_empty(customers.c.default_payment_method_id),
+    archived_at=shown_timestamp(customers.c.archived_at, null=""),
+)
+
+
+def reply_select() -> Select[Any]:
+    """The columns a ``CustomerReply`` shows, as it shows them."""
+    return select(*_REPLY_COLUMNS)
+
+
+# What the rules read of a customer (its state; no timestamp but archived_at).
+_STATE_COLUMNS = [
+    customers.c.id,
+    customers.c.country,
+    customers.c.state,
+    customers.c.postal_code,
+    customers.c.default_payment_method_id,
+    customers.c.archived_at,
+]
 
 
 async def insert_customer(connection: SqlConnection, values: dict[str, Any]) -> None:
@@ -67,24 +106,36 @@ async def external_id_taken(connection: SqlConnection, account_id: str, external
     return await connection.scalar(query.limit(1)) is not None
 
 
-# GET /customers/{id}, the hottest read: built and compiled once, run on the driver.
-_FIND_CUSTOMER = ReadQuery(
-    reply_select().where(
+def _by_id() -> list[ColumnElement[bool]]:
+    return [
         customers.c.id == bindparam("customer_id"),
         customers.c.account_id == bindparam("account_id"),
+    ]
+
+
+# GET /customers/{id}, the hottest read, and the rules' read: built and compiled once.
+_FIND_REPLY = ReadQuery(reply_select().where(*_by_id()))
+_FIND_STATE = ReadQuery(select(*_STATE_COLUMNS).where(*_by_id()))
+
+
+async def find_reply(connection: SqlConnection, account_id: str, customer_id: str) -> Any:
+    """The customer's reply row (``CustomerReply``'s fields), or None."""
+    rows = await connection.fetch(
+        _FIND_REPLY, {"customer_id": customer_id, "account_id": account_id}
     )
-)
+    return rows[0] if rows else None
 
 
 async def find_customer(
     connection: SqlConnection, account_id: str, customer_id: str, *, for_update: bool = False
 ) -> Row[Any] | None:
+    """What the rules read of the customer, or None."""
     if not for_update:
         rows = await connection.fetch(
-            _FIND_CUSTOMER, {"customer_id": customer_id, "account_id": account_id}
+            _FIND_STATE, {"customer_id": customer_id, "account_id": account_id}
         )
         return rows[0] if rows else None
-    query = reply_select().where(
+    query = select(*_STATE_COLUMNS).where(
         customers.c.id == customer_id, customers.c.account_id == account_id
     )
     # Writes to one customer (and its users and payment methods) queue on its row.
@@ -120,7 +171,11 @@ def customer_listing(
 
 @functools.cache
 def _listing(
-    *, include_archived: bool, created_after: bool, created_before: bool, by_name: bool
+    *,
+    include_archived: bool,
+    created_after: bool,
+    created_before: bool,
+    by_name: bool,
 ) -> KeysetList:
     conditions: list[ColumnElement[bool]] = [customers.c.account_id == bindparam("account_id")]
     if not include_archived:

@@ -11,7 +11,7 @@ from altpay.core.errors import InvalidParameter, ValidationFailed, raises
 from altpay.core.http.body import json_body
 from altpay.core.http.connections import ReadConnection, WriteConnection
 from altpay.core.http.params import CreatedAtEnd, CreatedAtStart, CustomerId, created_range
-from altpay.core.pagination import Pages, pages_of
+from altpay.core.pagination import JsonPage, Pages, pages_of
 from altpay.core.text import reject_unstorable
 from altpay.customers import service
 from altpay.customers.errors import (
@@ -61,10 +61,15 @@ async def customer_filters(
 Filters = Annotated[CustomerFilters, Depends(customer_filters)]
 
 
-@router.get("/customers", operation_id="listCustomers", summary="List customers")
+@router.get(
+    "/customers",
+    operation_id="listCustomers",
+    summary="List customers",
+    response_model=CustomerPage,
+)
 async def list_customers(
     pages: CustomerPages, filters: Filters, connection: ReadConnection
-) -> CustomerPage:
+) -> JsonPage:
     """Get a paginated list of customers with optional filtering"""
     return await service.list_customers(connection, pages, filters)
 

@@ -8,8 +8,8 @@ from typing import Any
 from altpay.core.db import SqlConnection
 from altpay.core.errors import ValidationFailed
 from altpay.core.ids import is_well_formed, new_id
-from altpay.core.pagination import Pages
-from altpay.core.timestamps import format_timestamp, utc_now
+from altpay.core.pagination import JsonPage, Pages
+from altpay.core.timestamps import utc_now
 from altpay.customers import repository
 from altpay.customers.address import normalize_address
 from altpay.customers.errors import (
@@ -22,7 +22,6 @@ from altpay.customers.errors import (
 from altpay.customers.repository import CustomerFilters
 from altpay.customers.schemas import (
     CreateCustomerInput,
-    CustomerPage,
     CustomerReply,
     PatchCustomerRequest,
 )
@@ -32,27 +31,6 @@ from altpay.webhooks.service import emit
 CUSTOMERS_LIST = "customers"
 _ADDRESS_RULE_FIELDS = {"country", "state", "postal_code"}
 _EXTERNAL_ID_TAKEN = {"external_id": "is already used by another customer of this account"}
-
-
-def customer_reply(row: Any) -> CustomerReply:
-    return CustomerReply(
-        id=row.id,
-        name=row.name,
-        legal_name=row.legal_name,
-        email=row.email,
-        ein=row.ein,
-        external_id=row.external_id or "",
-        street_address=row.street_address,
-        sub_premise=row.sub_premise,
-        city=row.city,
-        state=row.state,
-        postal_code=row.postal_code,
-        country=row.country,
-        created_at=format_timestamp(row.created_at),
-        customer_integration_id="",
-        default_payment_method_id=row.default_payment_method_id or "",
-        archived_at=format_timestamp(row.archived_at) if row.archived_at else "",
-    )
 
 
 def _checked_address(values: dict[str, Any]) -> dict[str, Any]:
@@ -124,16 +102,19 @@ async def _reported(
 async def get_customer(
     connection: SqlConnection, account_id: str, customer_id: str
 ) -> CustomerReply:
-    return customer_reply(await find_customer(connection, account_id, customer_id))
+    row = None
+    if is_well_formed("cus", customer_id):
+        row = await repository.find_reply(connection, account_id, customer_id)
+    if row is None:
+        raise CustomerNotFound()
+    return CustomerReply(**row._asdict())
 
 
 async def list_customers(
     connection: SqlConnection, pages: Pages, filters: CustomerFilters
-) -> CustomerPage:
+) -> JsonPage:
     listing, values = repository.customer_listing(pages.account_id, filters)
-    return await pages.read(
-        connection, listing, values, reply=customer_reply, envelope=CustomerPage
-    )
+    return await pages.read(connection, listing, values)
 
 
 async def patch_customer(

@@ -11,7 +11,7 @@ from altpay.auth.dependencies import CustomersRead, CustomersWrite
 from altpay.core.errors import declared_by, raises
 from altpay.core.http.body import json_body
 from altpay.core.http.connections import ReadConnection, WriteConnection
-from altpay.core.pagination import Pages, pages_of
+from altpay.core.pagination import JsonPage, Pages, pages_of
 from altpay.sandbox import service
 from altpay.sandbox.dependencies import RequestLog, sandbox_admin
 from altpay.sandbox.schemas import CreateTenantInput, RequestRecordPage, ResetReport, Tenant
@@ -67,10 +67,11 @@ async def reset_sandbox_tenant(
     "/sandbox/requests",
     operation_id="listSandboxRequests",
     summary="List the caller's recent requests",
+    response_model=RequestRecordPage,
 )
 async def list_sandbox_requests(
     pages: RequestPages, writer: RequestLog, connection: ReadConnection
-) -> RequestRecordPage:
+) -> JsonPage:
     """The token's account's last 1,000 requests, newest first: what its code sent and what it got, with secrets, tokens and card-like numbers redacted and bodies cut at 16 KiB. Reading this log is not logged."""  # noqa: E501
     if writer is not None:
         await writer.caught_up(_CATCH_UP_SECONDS)

@@ -13,14 +13,13 @@ from altpay.auth.repository import get_account
 from altpay.auth.tokens import ALL_SCOPES
 from altpay.core.db import Database, SqlConnection
 from altpay.core.ids import new_id
-from altpay.core.pagination import Pages
+from altpay.core.pagination import JsonPage, Pages
 from altpay.core.timestamps import format_timestamp, utc_now
 from altpay.sandbox import repository
 from altpay.sandbox.schemas import (
     CreateTenantInput,
     DeletedData,
     RequestRecord,
-    RequestRecordPage,
     ResetReport,
     Tenant,
 )
@@ -114,11 +113,10 @@ def request_record(row: Any) -> RequestRecord:
     )
 
 
-async def list_requests(connection: SqlConnection, pages: Pages) -> RequestRecordPage:
+async def list_requests(connection: SqlConnection, pages: Pages) -> JsonPage:
     return await pages.read(
         connection,
         repository.REQUEST_LISTING,
         {"account_id": pages.account_id},
         reply=request_record,
-        envelope=RequestRecordPage,
     )

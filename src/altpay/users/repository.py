@@ -8,8 +8,10 @@ from sqlalchemy import bindparam, insert, select
 
 from altpay.core.db import SqlConnection, UniqueViolation
 from altpay.core.pagination import KeysetList
+from altpay.core.replies import reply_columns
 from altpay.users.errors import DuplicateEmail
 from altpay.users.models import customer_users, email_per_customer
+from altpay.users.schemas import CustomerUser
 
 
 async def insert_user(connection: SqlConnection, values: dict[str, Any]) -> None:
@@ -29,9 +31,12 @@ async def email_taken(connection: SqlConnection, customer_id: str, email_folded:
     return await connection.scalar(query.limit(1)) is not None
 
 
-# A customer's users, in keyset order; bind ``customer_id``.
+# A customer's users as their replies show them (core.replies), in keyset order; bind
+# ``customer_id``.
 USER_LISTING = KeysetList(
-    query=select(customer_users).where(customer_users.c.customer_id == bindparam("customer_id")),
+    query=select(*reply_columns(customer_users, CustomerUser)).where(
+        customer_users.c.customer_id == bindparam("customer_id")
+    ),
     created_at=customer_users.c.created_at,
     id=customer_users.c.id,
 )

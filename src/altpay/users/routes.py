@@ -11,7 +11,7 @@ from altpay.core.errors import ValidationFailed, raises
 from altpay.core.http.body import json_body
 from altpay.core.http.connections import ReadConnection, WriteConnection
 from altpay.core.http.params import CustomerId
-from altpay.core.pagination import Pages, pages_of
+from altpay.core.pagination import JsonPage, Pages, pages_of
 from altpay.customers.errors import CustomerArchived, CustomerNotFound
 from altpay.idempotency.dependencies import IdempotentCreate, remember
 from altpay.users import service
@@ -24,12 +24,15 @@ UserPages = Annotated[Pages, pages_of("users", CustomersRead, per="id")]
 
 
 @router.get(
-    "/customers/{id}/users", operation_id="listCustomerUsers", summary="List customer users"
+    "/customers/{id}/users",
+    operation_id="listCustomerUsers",
+    summary="List customer users",
+    response_model=CustomerUserPage,
 )
 @raises(CustomerNotFound)
 async def list_customer_users(
     pages: UserPages, id: CustomerId, connection: ReadConnection
-) -> CustomerUserPage:
+) -> JsonPage:
     """Get a paginated list of users from a customer"""
     return await service.list_users(connection, pages, id)
 

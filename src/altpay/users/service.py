@@ -9,13 +9,13 @@ from typing import Any
 from altpay.core.db import SqlConnection
 from altpay.core.errors import ValidationFailed
 from altpay.core.ids import new_id
-from altpay.core.pagination import Pages
+from altpay.core.pagination import JsonPage, Pages
 from altpay.core.timestamps import format_timestamp, utc_now
 from altpay.customers.errors import CustomerArchived
 from altpay.customers.service import find_customer
 from altpay.users import repository
 from altpay.users.errors import DuplicateEmail
-from altpay.users.schemas import CreateCustomerUserInput, CustomerUser, CustomerUserPage
+from altpay.users.schemas import CreateCustomerUserInput, CustomerUser
 
 _EMAIL_TAKEN = {"email": "is already used by another user of this customer"}
 
@@ -66,12 +66,6 @@ async def create_user(
     return user_reply(SimpleNamespace(**values))
 
 
-async def list_users(connection: SqlConnection, pages: Pages, customer_id: str) -> CustomerUserPage:
+async def list_users(connection: SqlConnection, pages: Pages, customer_id: str) -> JsonPage:
     await find_customer(connection, pages.account_id, customer_id)
-    return await pages.read(
-        connection,
-        repository.USER_LISTING,
-        {"customer_id": customer_id},
-        reply=user_reply,
-        envelope=CustomerUserPage,
-    )
+    return await pages.read(connection, repository.USER_LISTING, {"customer_id": customer_id})

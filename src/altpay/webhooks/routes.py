@@ -11,7 +11,7 @@ from altpay.core.errors import InvalidParameter, ValidationFailed, raises
 from altpay.core.http.body import json_body
 from altpay.core.http.connections import ReadConnection, WriteConnection, runtime_of
 from altpay.core.http.params import CreatedAtEnd, CreatedAtStart, created_range
-from altpay.core.pagination import Pages, pages_of
+from altpay.core.pagination import JsonPage, Pages, pages_of
 from altpay.idempotency.dependencies import IdempotentSubscription, remember
 from altpay.webhooks import service
 from altpay.webhooks.errors import SubscriptionNotFound
@@ -83,11 +83,14 @@ async def create_webhook_subscription(
 
 
 @router.get(
-    "/webhooks", operation_id="listWebhookSubscriptions", summary="List webhook subscriptions"
+    "/webhooks",
+    operation_id="listWebhookSubscriptions",
+    summary="List webhook subscriptions",
+    response_model=WebhookSubscriptionPage,
 )
 async def list_webhook_subscriptions(
     pages: SubscriptionPages, filters: Filters, connection: ReadConnection
-) -> WebhookSubscriptionPage:
+) -> JsonPage:
     """Get a paginated list of webhook subscriptions"""
     return await service.list_subscriptions(connection, pages, filters)
 
@@ -105,9 +108,14 @@ async def delete_webhook_subscription(
     return await service.unsubscribe(connection, principal.account_id, subscription_id)
 
 
-@router.get("/webhooks/events", operation_id="listWebhookEvents", summary="List webhook events")
+@router.get(
+    "/webhooks/events",
+    operation_id="listWebhookEvents",
+    summary="List webhook events",
+    response_model=WebhookEventPage,
+)
 async def list_webhook_events(
     pages: EventPages, filters: Events, connection: ReadConnection
-) -> WebhookEventPage:
+) -> JsonPage:
     """Get a paginated list of webhook events: one per delivery to one subscription"""
     return await service.list_events(connection, pages, filters)

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from altpay.core.db import SqlConnection
 from altpay.core.errors import ValidationFailed
 from altpay.core.ids import is_well_formed, new_id
-from altpay.core.pagination import Pages
+from altpay.core.pagination import JsonPage, Pages
 from altpay.core.timestamps import format_timestamp, utc_now
 from altpay.webhooks import repository
 from altpay.webhooks.endpoints import RefusedEndpoint, check_endpoint
@@ -24,9 +24,7 @@ from altpay.webhooks.schemas import (
     CreatedWebhookSubscription,
     CreateWebhookInput,
     WebhookEvent,
-    WebhookEventPage,
     WebhookSubscription,
-    WebhookSubscriptionPage,
 )
 
 SUBSCRIPTIONS_LIST = "webhooks"
@@ -99,11 +97,9 @@ async def _find(connection: SqlConnection, account_id: str, subscription_id: str
 
 async def list_subscriptions(
     connection: SqlConnection, pages: Pages, filters: SubscriptionFilters
-) -> WebhookSubscriptionPage:
+) -> JsonPage:
     listing, values = repository.subscription_listing(pages.account_id, filters)
-    return await pages.read(
-        connection, listing, values, reply=subscription_reply, envelope=WebhookSubscriptionPage
-    )
+    return await pages.read(connection, listing, values, reply=subscription_reply)
 
 
 async def unsubscribe(
@@ -190,10 +186,6 @@ def event_reply(row: Any) -> WebhookEvent:
     )
 
 
-async def list_events(
-    connection: SqlConnection, pages: Pages, filters: EventFilters
-) -> WebhookEventPage:
+async def list_events(connection: SqlConnection, pages: Pages, filters: EventFilters) -> JsonPage:
     listing, values = repository.event_listing(pages.account_id, filters)
-    return await pages.read(
-        connection, listing, values, reply=event_reply, envelope=WebhookEventPage
-    )
+    return await pages.read(connection, listing, values, reply=event_reply)
