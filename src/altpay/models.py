@@ -11,6 +11,15 @@ from altpay.webhooks import models as webhook_models
 
 metadata = Base.metadata
 
+
+def unmodelled(table: str) -> bool:
+    """A table a migration made with no model: SQLite's company-name trigram index (an FTS5
+    table, the shadow tables FTS5 makes for it, and its keys)."""
+    return any(
+        table == name or table.startswith(f"{name}_") for name in customer_models.UNMODELLED_TABLES
+    )
+
+
 __all__ = [
     "auth_models",
     "customer_models",
@@ -18,6 +27,7 @@ __all__ = [
     "metadata",
     "payment_method_models",
     "sandbox_models",
+    "unmodelled",
     "user_models",
     "webhook_models",
 ]

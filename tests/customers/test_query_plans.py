@@ -2,7 +2,7 @@
 
 The data is the benchmark's (``bench.data``, loaded by its ``COPY`` path), with one customer
 in 97 archived. The statements explained are the ones the service runs: ``KeysetList.fetch``
-of ``customer_listing(...)`` runs ``KeysetList.statements``, in the service's own read, and
+of ``await customer_listing(...)`` runs ``KeysetList.statements``, in the service's own read, and
 exactly those (their SQL and the parameters the driver gets) are explained after ``ANALYZE``,
 as the read pool's connections run them: prepared (asyncpg prepares each statement), run six
 times (a prepared statement may switch to its generic plan after five), under the pool's
@@ -26,7 +26,7 @@ from altpay.core.db import ReadQuery, open_database, reading
 from altpay.core.db.postgresql import PostgresqlDatabase
 from altpay.core.ids import new_id
 from altpay.core.migrate import upgrade
-from altpay.core.pagination import KeysetList, Page, PageBounds, Position
+from altpay.core.pagination import Page, PageBounds, Position
 from altpay.core.settings import Settings
 from altpay.customers.repository import CustomerFilters, customer_listing
 from bench.data import (
@@ -113,15 +113,17 @@ class Fetched:
 
 
 async def _fetch_and_explain(
-    url: str, listing: KeysetList, values: dict[str, Any], bounds: PageBounds
+    loaded: Loaded, filters: CustomerFilters, bounds: PageBounds
 ) -> Fetched:
     """Runs the service's ``fetch`` in the service's own read, then explains each statement it
     ran (SQL and parameters) as the read pool runs it: prepared, run a few times, under the
     pool's plan cache mode."""
+    url = loaded.url
     database = open_database(Settings(database_url=url, signing_key=TEST_SIGNING_KEY))
     assert isinstance(database, PostgresqlDatabase)
     try:
         async with reading(database) as connection:
+            listing, values = await customer_listing(connection, loaded.account_id, filters)
             page = await listing.fetch(connection, bounds, values)
             mode = (await connection.fetch(PLAN_CACHE_MODE, {}))[0].mode
         dialect = database.engine.dialect
@@ -218,9 +220,7 @@ def test_a_deep_page_walks_the_list_index(loaded: Loaded, direction: str, depth:
         after=position if direction == "after" else None,
         before=position if direction == "before" else None,
     )
-    listing, values = customer_listing(loaded.account_id, CustomerFilters())
-
-    fetched = asyncio.run(_fetch_and_explain(loaded.url, listing, values, bounds))
+    fetched = asyncio.run(_fetch_and_explain(loaded, CustomerFilters(), bounds))
 
     # Two statements: the probe for an item on the cursor's side, and the page.
     assert len(fetched.statements) == 2
@@ -257,11 +257,9 @@ def test_a_company_name_substring_uses_the_trigram_index(loaded: Loaded, cursor:
     )
     # Five characters of the word, in another case: a case-insensitive substring.
     company_name = FILTER_WORD[1:].upper()
-    listing, values = customer_listing(
-        loaded.account_id, CustomerFilters(company_name=company_name)
-    )
+    filters = CustomerFilters(company_name=company_name)
 
-    fetched = asyncio.run(_fetch_and_explain(loaded.url, listing, values, bounds))
+    fetched = asyncio.run(_fetch_and_explain(loaded, filters, bounds))
 
     assert len(fetched.statements) == (2 if cursor else 1)
     trigram_scans = [node for node, _, index in _scans(fetched.plans[-1]) if index == TRIGRAM_INDEX]

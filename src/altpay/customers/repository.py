@@ -23,11 +23,17 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from altpay.core.db import ReadQuery, SqlConnection, UniqueViolation
+from altpay.core.db.conditions import unindexed
 from altpay.core.pagination import KeysetList
 from altpay.core.replies import reply_columns
 from altpay.core.timestamps import shown_timestamp
 from altpay.customers.errors import DuplicateExternalId
-from altpay.customers.models import customers, external_id_per_account
+from altpay.customers.models import (
+    customer_name_trigrams,
+    customer_search_keys,
+    customers,
+    external_id_per_account,
+)
 from altpay.customers.schemas import CustomerReply
 
 
@@ -149,8 +155,24 @@ async def update_customer(
     await connection.execute(update(customers).where(customers.c.id == customer_id).values(values))
 
 
-def customer_listing(
-    account_id: str, filters: CustomerFilters
+TRIGRAM = 3  # characters: the shortest substring a trigram index serves
+# Up to this many names in SQLite's trigram index holding the phrase (of every account), the
+# filter is driven from the index: each match looked up and the page sorted. Beyond it,
+# walking the account's list newest first meets a page of matches sooner (docs/performance.md).
+INDEX_DRIVEN_MATCHES = 2_000
+
+_TRIGRAM_MATCHES = ReadQuery(
+    select(func.count().label("matches")).select_from(
+        select(customer_name_trigrams.c.rowid)
+        .where(customer_name_trigrams.c.name_folded.match(bindparam("name_phrase")))
+        .limit(INDEX_DRIVEN_MATCHES)
+        .subquery()
+    )
+)
+
+
+async def customer_listing(
+    connection: SqlConnection, account_id: str, filters: CustomerFilters
 ) -> tuple[KeysetList, dict[str, Any]]:
     """The list's statements for this shape of filters, and the values to bind."""
     values: dict[str, Any] = {"account_id": account_id}
@@ -159,14 +181,34 @@ def customer_listing(
     if filters.created_at_end is not None:
         values["created_at_end"] = filters.created_at_end
     if filters.company_name:
-        values["name_part"] = filters.company_name.casefold()
+        values["name_part"] = name_part = filters.company_name.casefold()
+        phrase = _trigram_phrase(name_part)
+        if connection.backend == "sqlite" and len(name_part) >= TRIGRAM:
+            matches = await connection.fetch(_TRIGRAM_MATCHES, {"name_phrase": phrase})
+            if matches[0].matches < INDEX_DRIVEN_MATCHES:
+                values["name_phrase"] = phrase
     listing = _listing(
         include_archived=filters.include_archived,
         created_after="created_at_start" in values,
         created_before="created_at_end" in values,
         by_name="name_part" in values,
+        from_trigrams="name_phrase" in values,
     )
     return listing, values
+
+
+def _trigram_phrase(name_part: str) -> str:
+    """An FTS5 query for ``name_part`` as literal text: one phrase, its quotes doubled."""
+    return '"' + name_part.replace('"', '""') + '"'
+
+
+# SQLite's candidates for a phrase: the customers whose folded names hold its trigrams, from
+# the FTS5 index of migration 0009 (a superset of the substring's matches: LIKE decides).
+_TRIGRAM_CANDIDATES = customers.c.id.in_(
+    select(customer_search_keys.c.customer_id)
+    .join(customer_name_trigrams, customer_name_trigrams.c.rowid == customer_search_keys.c.key)
+    .where(customer_name_trigrams.c.name_folded.match(bindparam("name_phrase")))
+)
 
 
 @functools.cache
@@ -176,8 +218,13 @@ def _listing(
     created_after: bool,
     created_before: bool,
     by_name: bool,
+    from_trigrams: bool,
 ) -> KeysetList:
-    conditions: list[ColumnElement[bool]] = [customers.c.account_id == bindparam("account_id")]
+    """``from_trigrams`` (SQLite only): the candidates come from the trigram index, each looked
+    up by its primary key; the account's list index is kept out of the planner's choice, as it
+    would walk the whole account testing each row against the candidates."""
+    account = unindexed(customers.c.account_id) if from_trigrams else customers.c.account_id
+    conditions: list[ColumnElement[bool]] = [account == bindparam("account_id")]
     if not include_archived:
         conditions.append(customers.c.archived_at.is_(None))
     if created_after:
@@ -188,6 +235,8 @@ def _listing(
         conditions.append(
             customers.c.name_folded.like(bindparam("name_part", type_=Substring()), escape="/")
         )
+    if from_trigrams:
+        conditions.append(_TRIGRAM_CANDIDATES)
     query = reply_select().where(*conditions)
     # A word's filter: its best plan depends on how rare the word is (the trigram index, or
     # the newest-first walk), so it is planned for its value every time (issue 5's note).

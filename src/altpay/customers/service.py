@@ -113,7 +113,7 @@ async def get_customer(
 async def list_customers(
     connection: SqlConnection, pages: Pages, filters: CustomerFilters
 ) -> JsonPage:
-    listing, values = repository.customer_listing(pages.account_id, filters)
+    listing, values = await repository.customer_listing(connection, pages.account_id, filters)
     return await pages.read(connection, listing, values)
 
 

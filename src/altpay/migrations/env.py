@@ -7,9 +7,13 @@ from sqlalchemy.engine import Connection
 
 from altpay.core.db import open_database
 from altpay.core.settings import Settings
-from altpay.models import metadata
+from altpay.models import metadata, unmodelled
 
 config = context.config
+
+
+def _modelled(name: str | None, type_: str, _parents: object) -> bool:
+    return type_ != "table" or not unmodelled(str(name))
 
 
 def _run(connection: Connection) -> None:
@@ -26,6 +30,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=dialect == "sqlite",
         compare_type=True,
         include_object=for_this_dialect,
+        include_name=_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

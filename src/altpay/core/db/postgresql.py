@@ -45,6 +45,8 @@ def async_url(url: str) -> str:
 class _Transaction:
     """A PostgreSQL write transaction: every statement through SQLAlchemy, in the transaction."""
 
+    backend = "postgresql"
+
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
@@ -79,6 +81,8 @@ class _PostgresqlRead:
     statements run on an autocommit SQLAlchemy connection, checked out when the read runs
     one. Once it is, ``ReadQuery`` runs on it too: a read never holds two connections.
     """
+
+    backend = "postgresql"
 
     def __init__(self, database: PostgresqlDatabase) -> None:
         self._database = database

@@ -25,6 +25,11 @@ Rows = Sequence[Mapping[str, Any]]
 class SqlConnection(Protocol):
     """What repositories use: execute a statement, fetch one scalar, or run a ReadQuery."""
 
+    @property
+    def backend(self) -> str:
+        """ "sqlite" or "postgresql": for an index only one of them has."""
+        ...
+
     async def execute(
         self, statement: Executable, parameters: Rows | None = None
     ) -> CursorResult[Any]: ...

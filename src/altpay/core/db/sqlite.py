@@ -46,6 +46,8 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
 class _InlineConnection:
     """A synchronous SQLite connection behind the async interface, without a thread hop."""
 
+    backend = "sqlite"
+
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
@@ -82,6 +84,8 @@ class _SqliteRead:
     inline: no pool checkout, no transaction, no SQLAlchemy. Other statements run on a
     pooled SQLAlchemy connection, checked out only when the read runs one.
     """
+
+    backend = "sqlite"
 
     def __init__(self, database: SqliteDatabase) -> None:
         self._database = database
