@@ -162,12 +162,12 @@ def _explain(loaded: Loaded, filters: CustomerFilters, bounds: PageBounds) -> Ex
     dialect = open_database(loaded.settings).engine.dialect
     plans = []
     with sqlite3.connect(_database_file(loaded.settings)) as connection:
-        for query, bound in listing.statements(bounds, values):
-            compiled = query.compiled(dialect)
-            rows = connection.execute(
-                f"EXPLAIN QUERY PLAN {compiled.sql}", compiled.parameters(bound)
-            ).fetchall()
-            plans.append([row[3] for row in rows])
+        query, bound = listing.statement(bounds, values)
+        compiled = query.compiled(dialect)
+        rows = connection.execute(
+            f"EXPLAIN QUERY PLAN {compiled.sql}", compiled.parameters(bound)
+        ).fetchall()
+        plans.append([row[3] for row in rows])
     return Explained(page, plans)
 
 

@@ -88,6 +88,7 @@ class Page:
 
 
 PAGE_LIMIT = "page_limit"
+BEYOND_CURSOR = "beyond_cursor"  # a cursor page's extra column: not part of its items
 POSITION_CREATED_AT = "position_created_at"
 POSITION_ID = "position_id"
 
@@ -117,51 +118,61 @@ class KeysetList:
         newest_first = (created_at.desc(), id.desc())
         oldest_first = (created_at.asc(), id.asc())
         limit = bindparam(PAGE_LIMIT, type_=Integer())
-        ids = query.with_only_columns(id)
         custom = {"custom_plan": custom_plan}  # ReadQuery's: planned for the values
         self.first = ReadQuery(query.order_by(*newest_first).limit(limit), **custom)
+        # Whether an item lies on a cursor's other side (itself included): the nearest one,
+        # ordered towards the position and limited to one row, so that the database walks
+        # the index from there (an unordered EXISTS let the planner pick a table scan, whose
+        # cost grows with the rows stored before the first match).
+        ids = query.with_only_columns(id)
+        newer = ids.where(key >= position).order_by(*oldest_first).limit(1)
+        older = ids.where(key <= position).order_by(*newest_first).limit(1)
+        # A cursor's page carries the probe as a column of each row, an uncorrelated subquery
+        # run once: one statement, one round trip. An empty page has no row to carry it, so
+        # the probe alone runs then.
         self.after = ReadQuery(
-            query.where(key < position).order_by(*newest_first).limit(limit), **custom
+            query.where(key < position)
+            .order_by(*newest_first)
+            .limit(limit)
+            .add_columns(newer.scalar_subquery().label(BEYOND_CURSOR)),
+            **custom,
         )
         self.before = ReadQuery(
-            query.where(key > position).order_by(*oldest_first).limit(limit), **custom
+            query.where(key > position)
+            .order_by(*oldest_first)
+            .limit(limit)
+            .add_columns(older.scalar_subquery().label(BEYOND_CURSOR)),
+            **custom,
         )
-        # The nearest item on one side of a position (itself included): ordered towards the
-        # position and limited to one row, so that the database walks the index from there.
-        # An unordered EXISTS let the planner pick a table scan, whose cost grows with the
-        # rows stored before the first match.
-        self.older = ReadQuery(
-            ids.where(key <= position).order_by(*newest_first).limit(1), **custom
-        )
-        self.newer = ReadQuery(
-            ids.where(key >= position).order_by(*oldest_first).limit(1), **custom
-        )
+        self.newer, self.older = ReadQuery(newer, **custom), ReadQuery(older, **custom)
 
-    def statements(
+    def statement(
         self, bounds: PageBounds, values: Mapping[str, Any]
-    ) -> list[tuple[ReadQuery, dict[str, Any]]]:
-        """What ``fetch`` runs, in order: the probe for the cursor's side (if any), the page.
+    ) -> tuple[ReadQuery, dict[str, Any]]:
+        """What ``fetch`` runs: the page (and the probe, for a cursor) with its values.
 
         The page reads ``limit + 1`` rows, to tell whether more follow: newest first after
         ``bounds.after`` (or from the top), oldest first before ``bounds.before``.
         """
         page_values = {**values, PAGE_LIMIT: bounds.limit + 1}
         if bounds.before is not None:
-            at = {**values, **_position_values(bounds.before)}
-            return [(self.older, at), (self.before, {**page_values, **at})]
+            return self.before, {**page_values, **_position_values(bounds.before)}
         if bounds.after is not None:
-            at = {**values, **_position_values(bounds.after)}
-            return [(self.newer, at), (self.after, {**page_values, **at})]
-        return [(self.first, page_values)]
+            return self.after, {**page_values, **_position_values(bounds.after)}
+        return self.first, page_values
 
     async def fetch(
         self, connection: SqlConnection, bounds: PageBounds, values: Mapping[str, Any]
     ) -> Page:
-        results = [
-            await connection.fetch(query, bound) for query, bound in self.statements(bounds, values)
-        ]
-        rows, limit = results[-1], bounds.limit
-        beyond_cursor = len(results) > 1 and bool(results[0])
+        query, bound = self.statement(bounds, values)
+        rows, limit = await connection.fetch(query, bound), bounds.limit
+        if query is self.first:
+            return Page(rows[:limit], len(rows) > limit, has_previous_page=False)
+        if rows:
+            beyond_cursor = getattr(rows[0], BEYOND_CURSOR) is not None
+        else:
+            probe = self.newer if bounds.after is not None else self.older
+            beyond_cursor = bool(await connection.fetch(probe, bound))
         if bounds.before is not None:
             return Page(rows[:limit][::-1], beyond_cursor, has_previous_page=len(rows) > limit)
         return Page(rows[:limit], len(rows) > limit, has_previous_page=beyond_cursor)
@@ -222,7 +233,7 @@ class Pages:
         """
         page = await listing.fetch(connection, self.bounds, values)
         start_cursor, end_cursor = self._cursors(page)
-        data = [row._asdict() for row in page.rows] if reply is None else [*map(reply, page.rows)]
+        data = [_item(row) for row in page.rows] if reply is None else [*map(reply, page.rows)]
         envelope = {
             "data": data,
             "start_cursor": start_cursor,
@@ -240,6 +251,12 @@ class Pages:
             self.codec.encode(_shown_time(first.created_at), first.id, self.list_key),
             self.codec.encode(_shown_time(last.created_at), last.id, self.list_key),
         )
+
+
+def _item(row: Any) -> dict[str, Any]:
+    item: dict[str, Any] = row._asdict()
+    item.pop(BEYOND_CURSOR, None)
+    return item
 
 
 def _model_json(value: Any) -> Any:
