@@ -112,7 +112,7 @@ def load_data(run: Run, backend: str, database_url: str, main_account: str) -> D
     if backend == "sqlite":
         load_sqlite(Path(database_url.removeprefix("sqlite:///")), population)
     else:
-        asyncio.run(load_postgresql(database_url, population))
+        asyncio.run(load_postgresql(database_url, population, analyze=not run.args.unanalysed))
     seconds = time.monotonic() - started
     users, methods = population.users, population.methods
     run.loads[backend] = {

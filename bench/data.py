@@ -303,10 +303,17 @@ def _rows_by_table(batch: Batch) -> tuple[list[Row], list[Row], list[Row]]:
     return batch.customers, batch.users, batch.methods
 
 
-async def load_postgresql(url: str, population: Population) -> None:
+async def load_postgresql(url: str, population: Population, *, analyze: bool = True) -> None:
+    """COPY, then ``VACUUM ANALYZE``; without ``analyze``, autovacuum off on the tables and no
+    statistics at all, as a fresh table filled through the API is before its first ANALYZE."""
     connection = await asyncpg.connect(url)
     tables = (customers, customer_users, payment_methods)
     try:
+        if not analyze:
+            for table in (accounts, *tables):
+                await connection.execute(
+                    f"ALTER TABLE {table.name} SET (autovacuum_enabled = false)"
+                )
         await _copy(connection, accounts, population.accounts)
         with load_progress(population) as advance:
             for generator in population.generators:
@@ -319,8 +326,9 @@ async def load_postgresql(url: str, population: Population) -> None:
                         for table, rows in zip(tables, _rows_by_table(batch), strict=True):
                             await _copy(connection, table, rows)
                     advance(len(batch.customers))
-        say("VACUUM ANALYZE…")
-        await connection.execute("VACUUM ANALYZE")
+        if analyze:
+            say("VACUUM ANALYZE…")
+            await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
 

@@ -76,6 +76,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
     )
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--unanalysed",
+        action="store_true",
+        help="PostgreSQL: no VACUUM ANALYZE after the load, autovacuum off on the tables: the "
+        "planner without statistics, as a table filled through the API is before its first "
+        "ANALYZE",
+    )
     parser.add_argument("--py-spy", action="store_true", help="profile the get and list paths")
     args = parser.parse_args(argv)
     args.backends = [name for name in args.backends.split(",") if name]

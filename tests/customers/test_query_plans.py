@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -28,6 +28,7 @@ from altpay.core.ids import new_id
 from altpay.core.migrate import upgrade
 from altpay.core.pagination import Page, PageBounds, Position
 from altpay.core.settings import Settings
+from altpay.customers.models import customers
 from altpay.customers.repository import CustomerFilters, customer_listing
 from bench.data import (
     FILTER_SHARE,
@@ -88,15 +89,21 @@ async def _load(url: str) -> Loaded:
     return Loaded(url, account_id, sorted(stored, reverse=True), population.methods)
 
 
-@pytest.fixture(scope="module")
-def loaded() -> Iterator[Loaded]:
+def _migrated_and_filled(
+    prefix: str, fill: Callable[[str], Coroutine[Any, Any, Loaded]]
+) -> Iterator[Loaded]:
     postgres.require_server()
-    url = postgres.create_database("altpay_plans")
+    url = postgres.create_database(prefix)
     try:
         upgrade(Settings(database_url=url, signing_key=TEST_SIGNING_KEY))
-        yield asyncio.run(_load(url))
+        yield asyncio.run(fill(url))
     finally:
         postgres.drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def loaded() -> Iterator[Loaded]:
+    yield from _migrated_and_filled("altpay_plans", _load)
 
 
 # The plan cache mode of the connections the hot reads run on.
@@ -276,3 +283,81 @@ def test_a_company_name_substring_uses_the_trigram_index(loaded: Loaded, cursor:
     assert [row.id for row in fetched.page.rows] == _active_ids(rare[start:])[:PAGE_LIMIT]
     assert fetched.page.has_next_page
     assert fetched.page.has_previous_page is cursor
+
+
+# --- a table with no statistics ------------------------------------------------------------
+
+UNANALYSED_CUSTOMERS = 20_000
+
+
+@pytest.fixture(scope="module")
+def unanalysed() -> Iterator[Loaded]:
+    """Customers as an integrator's data arrives: inserted after the migrations into a table
+    never vacuumed nor analysed (autovacuum kept off it, as before its first ANALYZE)."""
+    yield from _migrated_and_filled("altpay_unanalysed", _insert_without_statistics)
+
+
+async def _insert_without_statistics(url: str) -> Loaded:
+    account_id = new_id("acct")
+    population = populate(account_id, UNANALYSED_CUSTOMERS, seed=20261203)
+    columns = [column.name for column in customers.c]
+    insert = (
+        f"INSERT INTO customers ({', '.join(columns)}) "
+        f"VALUES ({', '.join(f'${number}' for number in range(1, len(columns) + 1))})"
+    )
+    connection = await asyncpg.connect(url, timeout=10)
+    try:
+        await connection.execute("ALTER TABLE customers SET (autovacuum_enabled = false)")
+        for account in [{"id": account_id, "name": "Fresh"}, *population.accounts]:
+            await connection.execute(
+                "INSERT INTO accounts (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)",
+                account["id"],
+                account["name"],
+                datetime.now(UTC),
+            )
+        for generator in population.generators:
+            for batch in generator.batches(1_000):
+                rows = [
+                    tuple(
+                        None if name == "default_payment_method_id" else row[name]
+                        for name in columns
+                    )
+                    for row in batch.customers
+                ]
+                await connection.executemany(insert, rows)
+        analysed = await connection.fetchval(
+            "SELECT greatest(last_analyze, last_autoanalyze) FROM pg_stat_user_tables "
+            "WHERE relname = 'customers'"
+        )
+        assert analysed is None
+        stored = await connection.fetch(
+            "SELECT created_at, id, archived_at IS NOT NULL, false FROM customers "
+            "WHERE account_id = $1",
+            account_id,
+        )
+    finally:
+        await connection.close()
+    newest_first = sorted((Stored(*row) for row in stored), reverse=True)
+    return Loaded(url, account_id, newest_first, 0)
+
+
+@pytest.mark.parametrize("cursor", [False, True])
+def test_without_statistics_every_page_walks_the_list_index(
+    unanalysed: Loaded, cursor: bool
+) -> None:
+    # Planned with no statistics, a first page of its own read the whole account through the
+    # other index on account_id (external ids) and sorted it; it is a cursor's page now.
+    at = unanalysed.newest_first[len(unanalysed.newest_first) // 2]
+    bounds = PageBounds(
+        limit=PAGE_LIMIT, after=Position(at.created_at, at.id) if cursor else None, before=None
+    )
+
+    fetched = asyncio.run(_fetch_and_explain(unanalysed, CustomerFilters(), bounds))
+
+    (plan,) = fetched.plans
+    customer_scans = {scan[::2] for scan in _scans(plan) if scan[1] == "customers"}
+    assert customer_scans == {("Index Scan", PAGE_INDEX)}, _shown(fetched.plans)
+    assert "Sort" not in {node["Node Type"] for node in _nodes(plan)}, _shown(fetched.plans)
+    start = len(unanalysed.newest_first) // 2 + 1 if cursor else 0
+    expected = _active_ids(unanalysed.newest_first[start:])[:PAGE_LIMIT]
+    assert [row.id for row in fetched.page.rows] == expected
