@@ -156,7 +156,7 @@ async def update_customer(
 
 
 TRIGRAM = 3  # characters: the shortest substring a trigram index serves
-# Up to this many names in SQLite's trigram index holding the phrase (of every account), the
+# Under this many names in SQLite's trigram index holding the phrase (of every account), the
 # filter is driven from the index: each match looked up and the page sorted. Beyond it,
 # walking the account's list newest first meets a page of matches sooner (docs/performance.md).
 INDEX_DRIVEN_MATCHES = 2_000

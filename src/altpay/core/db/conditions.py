@@ -24,6 +24,10 @@ class Unindexed(ColumnElement[Any]):
         self.column = column
         self.type = column.type
 
+    @property
+    def _from_objects(self) -> Any:  # the column's table, as the column itself brings it
+        return self.column._from_objects
+
 
 def unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
     return Unindexed(column)
