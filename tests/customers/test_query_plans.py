@@ -140,7 +140,6 @@ async def _fetch_and_explain(
     query, bound = listing.statement(bounds, values)
     compiled = query.compiled(dialect)
     sent.append((compiled.sql, compiled.parameters(bound)))
-    custom_plan = query.custom_plan
     plans = []
     connection = await asyncpg.connect(url, timeout=10)
     try:
@@ -153,9 +152,7 @@ async def _fetch_and_explain(
                 for value in parameters
             ]
             execute = f"EXECUTE listing_{number}({', '.join(arguments)})"
-            # A custom-plan statement is prepared afresh for every run (core/db/postgresql.py):
-            # never run often enough for a generic plan, which the explain must not show.
-            for _ in range(1 if custom_plan else RUNS_BEFORE_EXPLAIN):
+            for _ in range(RUNS_BEFORE_EXPLAIN):
                 await connection.execute(execute)
             document = await connection.fetchval(f"EXPLAIN (FORMAT JSON) {execute}")
             plans.append(json.loads(document)[0]["Plan"])
