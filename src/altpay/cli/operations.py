@@ -175,6 +175,11 @@ def serve_app(factory: str, *, host: str, port: int, workers: int) -> None:
             # Slow and idle clients (docs/operations.md).
             http="altpay.core.http.protocol:HeaderTimeoutProtocol",
             timeout_keep_alive=settings.keepalive_timeout,  # ALTPAY_MAX_CONNECTIONS: there too
+            # asyncio's own loop, not uvloop: under uvloop a list page's p99 was 6-10x its
+            # p50 at one worker (requests left waiting for rounds while the app itself
+            # answered each in 2 ms); under asyncio 1.4-1.6x, at the same throughput
+            # (docs/performance.md, "The tail").
+            loop="asyncio",
         )
     finally:
         if metrics_dir is not None:
