@@ -141,7 +141,7 @@ def _list_targets(run: Run, found: Found, backend: str) -> list[TargetRow]:
     rows.append(("list p99 ≤ 4x its p50", backend, f"{tail:.1f}x", holds(tail <= 4)))
     if get:
         share = first["rps"] / get["rps"]
-        rows.append(("list rps ≥ 0.3 of get's", backend, f"{share:.2f}", holds(share >= 0.3)))
+        rows.append(("list rps ≥ 0.3 of get's", backend, f"{share:.3f}", holds(share >= 0.3)))
     pages = [found.get((name, backend, 1)) for name in ("list", "deep", "filter")]
     if backend == "postgresql" and all(pages):
         medians = [page["p50_ms"] for page in pages if page]
