@@ -47,7 +47,8 @@ from bench.data import (
 )
 from bench.reference import with_reference_routes
 
-PATHS = ("ceiling", "floor", "get", "list", "deep", "filter")
+# list1: a page of one, the list's cost with next to no rows (list minus list1: its 99 more rows).
+PATHS = ("ceiling", "floor", "get", "list1", "list", "deep", "filter")
 SIGNING_KEY = "inprocess-benchmark-signing-key-0123456789abcdef"
 
 Call = Callable[[], Coroutine[Any, Any, int]]
@@ -178,6 +179,7 @@ def _calls(app: Any, token: str, data: Dataset, cursor: str) -> dict[str, Call]:
         "ceiling": _asgi_call(app, "GET", fixed("/_bench/ceiling"), []),
         "floor": _asgi_call(app, "GET", random_id("/_bench/floor/"), []),
         "get": _asgi_call(app, "GET", random_id("/customers/"), bearer),
+        "list1": _asgi_call(app, "GET", fixed("/customers?limit=1"), bearer),
         "list": _asgi_call(app, "GET", fixed("/customers?limit=100"), bearer),
         "deep": _asgi_call(app, "GET", fixed(f"/customers?limit=100&after={cursor}"), bearer),
         "filter": _asgi_call(
