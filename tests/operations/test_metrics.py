@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from tests.support.errors import assert_http_error
 from tests.support.server import (
-    STARTUP_SECONDS,
     TIMEOUT,
     Server,
     bearer,
@@ -28,6 +26,7 @@ from tests.support.server import (
     metric_samples,
     server_env,
     serving,
+    wait_for_workers,
 )
 from tests.support.sqlite import sqlite_database
 from tests.support.tenants import provision
@@ -146,15 +145,6 @@ def _served_by(counter_file: Path, scratch: Path) -> float:
     )
 
 
-def _wait_for_workers(server: Server, count: int) -> None:
-    """Until ``count`` workers have started: the first one alone already answers /healthz."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while server.log_messages().count("Application startup complete.") < count:
-        assert server.process.poll() is None, server.stderr()
-        assert time.monotonic() < deadline, server.stderr()
-        time.sleep(0.1)
-
-
 async def _unauthenticated_burst(server: Server, count: int) -> None:
     """``count`` requests at once, each on a new connection: any worker may accept them."""
     limits = httpx.Limits(max_connections=count, max_keepalive_connections=0)
@@ -171,7 +161,7 @@ def test_every_scrape_shows_the_requests_of_both_workers(tmp_path: Path, databas
     env = server_env(tmp_path / "server", database_url, TMPDIR=str(metrics_root))
     burst, sent = 20, 0
     with serving(env, workers=2) as (server,):
-        _wait_for_workers(server, 2)
+        wait_for_workers(server, 2)
         # Bursts until two workers have answered some (bounded): then a scrape that showed
         # one worker's count alone would be short.
         for _ in range(10):

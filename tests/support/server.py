@@ -154,6 +154,15 @@ class Server:
         raise AssertionError(f"altpay serve did not start:\n{self.output()}")
 
 
+def wait_for_workers(server: Server, count: int) -> None:
+    """Until ``count`` workers have started: the first one alone already answers /healthz."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while server.log_messages().count("Application startup complete.") < count:
+        assert server.process.poll() is None, server.stderr()
+        assert time.monotonic() < deadline, server.stderr()
+        time.sleep(0.1)
+
+
 @contextmanager
 def serving(*envs: Mapping[str, str], workers: int = 1) -> Iterator[list[Server]]:
     """Starts one server per environment, all at once; stops every one of them at the end."""

@@ -9,7 +9,7 @@ import signal
 import socket
 import tempfile
 from types import FrameType
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -137,8 +137,10 @@ def serve_app(factory: str, *, host: str, port: int, workers: int) -> None:
     so that what it measures is the process ``altpay serve`` runs.
     """
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from altpay.core import migrate
+    from altpay.core.http.listening import SocketPerWorker
 
     settings = load_settings()
     guarded(lambda: check_production_ready(settings))
@@ -160,27 +162,32 @@ def serve_app(factory: str, *, host: str, port: int, workers: int) -> None:
     # (a worker died and was replaced…) would otherwise be dropped.
     configure_logging(settings.log_level)
     signal.signal(signal.SIGTERM, _stopped)
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": False,
+        # Whole seconds, rounded up: a grace that rounded down to 0 would be none at all.
+        "timeout_graceful_shutdown": math.ceil(settings.shutdown_grace),
+        # Slow and idle clients (docs/operations.md).
+        "http": "altpay.core.http.protocol:HeaderTimeoutProtocol",
+        "timeout_keep_alive": settings.keepalive_timeout,  # ALTPAY_MAX_CONNECTIONS: there too
+        # asyncio's own loop, not uvloop: under uvloop a list page's p99 was 6-10x its
+        # p50 at one worker (requests left waiting for rounds while the app itself
+        # answered each in 2 ms); under asyncio 1.4-1.6x, at the same throughput
+        # (docs/performance.md, "The tail").
+        "loop": "asyncio",
+    }
     try:
-        uvicorn.run(
-            factory,
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,
-            # Whole seconds, rounded up: a grace that rounded down to 0 would be none at all.
-            timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),
-            # Slow and idle clients (docs/operations.md).
-            http="altpay.core.http.protocol:HeaderTimeoutProtocol",
-            timeout_keep_alive=settings.keepalive_timeout,  # ALTPAY_MAX_CONNECTIONS: there too
-            # asyncio's own loop, not uvloop: under uvloop a list page's p99 was 6-10x its
-            # p50 at one worker (requests left waiting for rounds while the app itself
-            # answered each in 2 ms); under asyncio 1.4-1.6x, at the same throughput
-            # (docs/performance.md, "The tail").
-            loop="asyncio",
-        )
+        if workers > 1:
+            # uvicorn.run's own supervisor, each worker on a socket of its own.
+            config = uvicorn.Config(factory, **options)
+            Multiprocess(config, sockets=SocketPerWorker(host, port)).run()
+        else:
+            uvicorn.run(factory, **options)
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
