@@ -10,6 +10,8 @@ import uvicorn
 
 from altpay.core.http.protocol import HeaderTimeoutProtocol
 
+SCENARIO_SECONDS = 10
+
 
 async def _hello(_scope: Any, _receive: Any, send: Any) -> None:
     await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -43,4 +45,4 @@ def test_a_connection_sends_without_delay_from_a_socket_bound_for_several_worker
             server.should_exit = True
             await serving
 
-    assert asyncio.run(scenario()) == 1
+    assert asyncio.run(asyncio.wait_for(scenario(), SCENARIO_SECONDS)) == 1

@@ -6,7 +6,6 @@ import math
 import os
 import shutil
 import signal
-import socket
 import tempfile
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,6 +17,7 @@ if TYPE_CHECKING:
     from altpay.core.db import SqlConnection
 
 from altpay.cli.common import EXIT_USAGE, fail, guarded, in_transaction, load_settings, say
+from altpay.core.http.listening import SocketPerWorker, bound_socket
 from altpay.core.observability import configure_logging
 from altpay.core.settings import Settings, check_production_ready
 
@@ -103,12 +103,7 @@ def _check_can_listen(host: str, port: int) -> None:
     this way a busy port is one plain line and exit status 2, before the sandbox is made.
     """
     try:
-        family, kind, _, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-        with socket.socket(family, kind) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind(address)
+        bound_socket(host, port).close()
     except OSError as error:
         reason = error.strerror or str(error)
         fail(
@@ -140,7 +135,6 @@ def serve_app(factory: str, *, host: str, port: int, workers: int) -> None:
     from uvicorn.supervisors import Multiprocess
 
     from altpay.core import migrate
-    from altpay.core.http.listening import SocketPerWorker
 
     settings = load_settings()
     guarded(lambda: check_production_ready(settings))

@@ -13,13 +13,27 @@ import socket
 from typing import Any
 
 
-def _bind_reusing_port(host: str, port: int) -> list[socket.socket]:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listening = socket.socket(family, socket.SOCK_STREAM)
-    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    listening.bind((host, port))
-    return [listening]
+def bound_socket(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (resolved as for a server), with ``SO_REUSEADDR``
+    as uvicorn sets it, and ``SO_REUSEPORT`` for a worker's socket. ``altpay serve``'s
+    port probe binds without it: a port other sockets listen on, reused or not, refuses it."""
+    family, kind, _, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    bound = socket.socket(family, kind)
+    try:
+        bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        bound.bind(address)
+    except OSError:
+        bound.close()
+        raise
+    return bound
+
+
+def _worker_sockets(host: str, port: int) -> list[socket.socket]:
+    return [bound_socket(host, port, reuse_port=True)]
 
 
 class SocketPerWorker(list[socket.socket]):
@@ -31,4 +45,4 @@ class SocketPerWorker(list[socket.socket]):
         self.host, self.port = host, port
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _bind_reusing_port, (self.host, self.port)
+        return _worker_sockets, (self.host, self.port)
