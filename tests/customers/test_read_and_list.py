@@ -219,6 +219,26 @@ def test_list_reflects_a_patch(api: TestClient, tenant: Tenant) -> None:
     assert patched["name"] == "After"
 
 
+def test_a_listed_customer_is_its_reply_byte_for_byte(api: TestClient, tenant: Tenant) -> None:
+    # A page's items are JSON the database writes (core.replies): text of every kind is
+    # escaped and ordered exactly as in the customer's own reply.
+    created = create_customer(
+        api,
+        tenant,
+        name='Zoë "Q" \\ / <&> 𝄞 \u2028 日本',
+        legal_name="ŒUVRE\u2019S",
+        external_id="ext\\1",
+    )
+    archive_customer(api, tenant, customer_id=created["id"])
+    customer = api.get(f"/customers/{created['id']}", headers=tenant.headers)
+
+    page = api.get("/customers", params={"include_archived": "true"}, headers=tenant.headers)
+
+    assert page.json()["data"] == [customer.json()]
+    assert customer.json()["archived_at"]
+    assert page.content.startswith(b'{"data":[' + customer.content + b"],")
+
+
 def test_company_name_with_a_control_character_is_a_bad_parameter(
     api: TestClient, tenant: Tenant
 ) -> None:

@@ -4,9 +4,9 @@ A page is one indexed range scan over (created_at, id), newest first, whatever i
 ``pages_of`` makes the one dependency a list route needs: it authorizes the caller, reads
 ``limit``/``after``/``before``, decodes the cursors against the list they must belong to (a
 400 before anything is looked up, as the order of checks wants), and gives a ``Pages``
-whose ``read`` runs the keyset query and serialises the page in one pass, from the driver's
-rows (shaped by their query as the reply shows them: ``core.replies``) to JSON bytes, with
-no model made or validated per row (docs/performance.md, issue 11).
+whose ``read`` runs the keyset query and serialises the page in one pass: each row's reply is
+JSON the database wrote (``core.replies.reply_items``), embedded as it is, with no value
+converted, no model made or validated per row (docs/performance.md, issue 11).
 
 No ``from __future__ import annotations`` here: the dependency's parameters are annotated
 with the caller's alias, which FastAPI must see as an object, not as a name.
@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, Integer, Select, bindparam, tuple_
 from altpay.core.db import ReadQuery, SqlConnection
 from altpay.core.errors import InvalidCursor, InvalidParameter, raises
 from altpay.core.http.connections import runtime_of
+from altpay.core.replies import ITEM
 from altpay.core.timestamps import format_timestamp
 
 MAX_LIMIT = 100
@@ -229,17 +230,22 @@ class Pages:
         listing: KeysetList,
         values: Mapping[str, Any],
         *,
-        reply: Callable[[Any], Any] | None = None,
+        reply: Callable[[Any], BaseModel] | None = None,
     ) -> JsonPage:
         """The page of ``listing`` (filters bound by ``values``), serialised in one pass.
 
-        Each row is shown as it is (a select of ``core.replies.reply_columns``), or by
-        ``reply`` (a model, for what SQL cannot shape). The route declares the envelope as its
-        ``response_model``: the served schema, which this page is not validated against again.
+        Each row's reply is its JSON as the database wrote it (a select of
+        ``core.replies.reply_items``), or ``reply``'s model of the row (for what SQL cannot
+        write). The route declares the envelope as its ``response_model``: the served schema,
+        which this page is not validated against again.
         """
         page = await listing.fetch(connection, self.bounds, values)
         start_cursor, end_cursor = self._cursors(page)
-        data = [_item(row) for row in page.rows] if reply is None else [*map(reply, page.rows)]
+        data: list[Any]
+        if reply is None:
+            data = [orjson.Fragment(getattr(row, ITEM)) for row in page.rows]
+        else:
+            data = [reply(row) for row in page.rows]
         envelope = {
             "data": data,
             "start_cursor": start_cursor,
@@ -259,12 +265,6 @@ class Pages:
         )
 
 
-def _item(row: Any) -> dict[str, Any]:
-    item: dict[str, Any] = row._asdict()
-    item.pop(BEYOND_CURSOR, None)
-    return item
-
-
 def _model_json(value: Any) -> Any:
     """What orjson cannot encode itself: a reply model, as FastAPI would encode it."""
     if isinstance(value, BaseModel):
@@ -273,7 +273,7 @@ def _model_json(value: Any) -> Any:
 
 
 def _shown_time(created_at: datetime | str) -> str:
-    """The cursor's time: a shaped row's text already (``shown_timestamp``), or a datetime."""
+    """The cursor's time: a written row's text already (``reply_items``), or a datetime."""
     return created_at if isinstance(created_at, str) else format_timestamp(created_at)
 
 

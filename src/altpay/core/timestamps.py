@@ -7,6 +7,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, DateTime, String, type_coerce
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -49,8 +52,9 @@ class ShownTimestamp(TypeDecorator[str]):
 
     Made from the driver's own value: on SQLite, UTCDateTime's stored text ("YYYY-MM-DD
     HH:MM:SS.ffffff", naive UTC, always six fractional digits) is one character from RFC 3339,
-    and no datetime is parsed; on PostgreSQL the driver's datetime is formatted. Not in SQL: a
-    formatting expression is computed for every row the planner sorts, and costed so.
+    and no datetime is parsed; on PostgreSQL the driver's datetime is formatted. A select's
+    column: a formatting expression there is computed for every row the planner sorts, and
+    costed so. Where the database writes the text itself (a page's JSON), ``TimestampText``.
     """
 
     impl = String()
@@ -71,3 +75,28 @@ class ShownTimestamp(TypeDecorator[str]):
 def shown_timestamp(column: ColumnElement[datetime], *, null: str | None = None) -> Any:
     """``column`` read as ``ShownTimestamp`` text (the statement's SQL is unchanged)."""
     return type_coerce(column, ShownTimestamp(null))
+
+
+class TimestampText(FunctionElement[str]):
+    """A timestamp column as ``format_timestamp``'s text, made by the database.
+
+    For the JSON a page's rows are made of in SQL (``core.replies``), where no Python
+    conversion runs. On SQLite the stored text ("YYYY-MM-DD HH:MM:SS.ffffff", naive UTC) gains
+    its "T" and "Z"; on PostgreSQL ``to_char`` formats the UTC time with its microseconds.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "timestamp_text"
+
+
+@compiles(TimestampText, "sqlite")
+def _sqlite_timestamp_text(element: TimestampText, compiler: SQLCompiler, **kw: Any) -> str:
+    stored = compiler.process(element.clauses, **kw)
+    return f"substr({stored}, 1, 10) || 'T' || substr({stored}, 12) || 'Z'"
+
+
+@compiles(TimestampText, "postgresql")
+def _postgresql_timestamp_text(element: TimestampText, compiler: SQLCompiler, **kw: Any) -> str:
+    stored = compiler.process(element.clauses, **kw)
+    return f"""to_char({stored} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""

@@ -25,7 +25,7 @@ from sqlalchemy.types import TypeDecorator
 from altpay.core.db import ReadQuery, SqlConnection, UniqueViolation
 from altpay.core.db.conditions import unindexed
 from altpay.core.pagination import KeysetList
-from altpay.core.replies import reply_columns
+from altpay.core.replies import reply_columns, reply_items
 from altpay.core.timestamps import shown_timestamp
 from altpay.customers.errors import DuplicateExternalId
 from altpay.customers.models import (
@@ -69,15 +69,15 @@ def _or_empty(value: ColumnElement[Any]) -> ColumnElement[str]:
     return func.coalesce(value, _EMPTY)
 
 
-# A customer as its reply shows it (core.replies), for GET and the list alike.
-_REPLY_COLUMNS = reply_columns(
-    customers,
-    CustomerReply,
-    external_id=_or_empty(customers.c.external_id),
-    customer_integration_id=_EMPTY,
-    default_payment_method_id=_or_empty(customers.c.default_payment_method_id),
-    archived_at=shown_timestamp(customers.c.archived_at, null=""),
-)
+# A customer as its reply shows it (core.replies): the columns of GET, the JSON of the list.
+_SHOWN: dict[str, ColumnElement[Any]] = {
+    "external_id": _or_empty(customers.c.external_id),
+    "customer_integration_id": _EMPTY,
+    "default_payment_method_id": _or_empty(customers.c.default_payment_method_id),
+    "archived_at": shown_timestamp(customers.c.archived_at, null=""),
+}
+_REPLY_COLUMNS = reply_columns(customers, CustomerReply, **_SHOWN)
+_REPLY_ITEMS = reply_items(customers, CustomerReply, **_SHOWN)
 
 
 def reply_select() -> Select[Any]:
@@ -237,7 +237,7 @@ def _listing(
         )
     if from_trigrams:
         conditions.append(_TRIGRAM_CANDIDATES)
-    query = reply_select().where(*conditions)
+    query = select(*_REPLY_ITEMS).where(*conditions)
     # A word's filter: its best plan depends on how rare the word is (the trigram index, or
     # the newest-first walk), so it is planned for its value every time (issue 5's note).
     return KeysetList(

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, insert, select
 
 from altpay.core.db import SqlConnection, UniqueViolation
 from altpay.core.pagination import KeysetList
-from altpay.core.replies import reply_columns
+from altpay.core.replies import reply_items
 from altpay.users.errors import DuplicateEmail
 from altpay.users.models import customer_users, email_per_customer
 from altpay.users.schemas import CustomerUser
@@ -31,10 +31,10 @@ async def email_taken(connection: SqlConnection, customer_id: str, email_folded:
     return await connection.scalar(query.limit(1)) is not None
 
 
-# A customer's users as their replies show them (core.replies), in keyset order; bind
+# A customer's users as their replies show them (core.replies: JSON), in keyset order; bind
 # ``customer_id``.
 USER_LISTING = KeysetList(
-    query=select(*reply_columns(customer_users, CustomerUser)).where(
+    query=select(*reply_items(customer_users, CustomerUser)).where(
         customer_users.c.customer_id == bindparam("customer_id")
     ),
     created_at=customer_users.c.created_at,
