@@ -11,6 +11,7 @@ benchmark's.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -244,4 +245,4 @@ def _bounds(after: Position | None) -> PageBounds:
 
 
 def _row_position(row: Any) -> tuple[datetime, str]:
-    return datetime.fromisoformat(row.created_at), row.id
+    return datetime.fromisoformat(json.loads(row.item)["created_at"]), row.id

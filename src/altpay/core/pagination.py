@@ -260,8 +260,8 @@ class Pages:
             return "", ""
         first, last = page.rows[0], page.rows[-1]
         return (
-            self.codec.encode(_shown_time(first.created_at), first.id, self.list_key),
-            self.codec.encode(_shown_time(last.created_at), last.id, self.list_key),
+            self.codec.encode(_shown_time(first), first.id, self.list_key),
+            self.codec.encode(_shown_time(last), last.id, self.list_key),
         )
 
 
@@ -272,9 +272,15 @@ def _model_json(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-def _shown_time(created_at: datetime | str) -> str:
-    """The cursor's time: a written row's text already (``reply_items``), or a datetime."""
-    return created_at if isinstance(created_at, str) else format_timestamp(created_at)
+def _shown_time(row: Any) -> str:
+    """The time a row's cursor holds, as its reply shows it: read back from the JSON the
+    database wrote (``reply_items``; for the page's first and last rows only, where a
+    formatted column would be computed for every row PostgreSQL sorts), or formatted."""
+    item = getattr(row, ITEM, None)
+    if item is not None:
+        shown: str = orjson.loads(item)["created_at"]
+        return shown
+    return format_timestamp(row.created_at)
 
 
 # async, though it never waits: FastAPI runs a plain ``def`` dependency on a worker
