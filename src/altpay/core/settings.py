@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         "within this time.",
     )
     sqlite_busy_timeout: float = Field(default=30.0, gt=0)
+    sqlite_cache_mib: int = Field(
+        default=32,
+        ge=1,
+        le=4096,
+        description="SQLite's page cache per connection, in MiB (SQLite's own default: 2).",
+    )
     redis_url: str | None = Field(
         default=None, description="redis://host:port/db: rate limits shared by every worker."
     )
