@@ -59,8 +59,10 @@ def _search_keys(settings: Settings) -> int:
     return count
 
 
-def _found(api: TestClient, tenant: Tenant, company_name: str) -> list[str]:
-    reply = api.get("/customers", params={"company_name": company_name}, headers=tenant.headers)
+def _found(api: TestClient, tenant: Tenant, company_name: str, **params: str) -> list[str]:
+    reply = api.get(
+        "/customers", params={"company_name": company_name, **params}, headers=tenant.headers
+    )
     assert reply.status_code == 200, reply.text
     return [item["id"] for item in reply.json()["data"]]
 
@@ -85,6 +87,23 @@ def test_a_renamed_customer_is_found_by_its_new_name_and_not_its_old(
 
 
 @SQLITE
+def test_the_filter_sees_an_archive_and_a_restore_at_once(api: TestClient, tenant: Tenant) -> None:
+    # The page is decided in the search keys' copies of the customer's columns (0011).
+    kept = create_customer(api, tenant, name="Potoroo One")["id"]
+    gone = create_customer(api, tenant, name="Potoroo Two")["id"]
+    assert api.delete(f"/customers/{gone}", headers=tenant.headers).status_code == 200
+
+    assert _found(api, tenant, "potoroo") == [kept]
+    assert _found(api, tenant, "potoroo", include_archived="true") == [gone, kept]
+    assert _found(api, tenant, "potoroo", created_at_start="2000-01-01T00:00:00Z") == [kept]
+
+    restored = api.post(f"/customers/{gone}/restore", headers=tenant.headers)
+
+    assert restored.status_code == 200, restored.text
+    assert _found(api, tenant, "potoroo") == [gone, kept]
+
+
+@SQLITE
 def test_a_reset_account_leaves_nothing_in_the_index(
     api: TestClient, tenant: Tenant, settings: Settings
 ) -> None:
@@ -102,15 +121,18 @@ def test_a_reset_account_leaves_nothing_in_the_index(
 
 
 @SQLITE
-def test_the_migration_indexes_the_customers_already_stored(
-    api: TestClient, tenant: Tenant, settings: Settings
+@pytest.mark.parametrize("before", ["0008", "0010"])
+def test_the_migrations_index_the_customers_already_stored(
+    api: TestClient, tenant: Tenant, settings: Settings, before: str
 ) -> None:
     customers = [create_customer(api, tenant, name=f"Bilby {n}")["id"] for n in range(3)]
-    downgrade(settings, "0008")
+    assert api.delete(f"/customers/{customers[0]}", headers=tenant.headers).status_code == 200
+    downgrade(settings, before)
     upgrade(settings)
 
     with app_client(settings) as client:
-        assert _found(client, tenant, "bilby") == customers[::-1]
+        assert _found(client, tenant, "bilby") == customers[:0:-1]
+        assert _found(client, tenant, "bilby", include_archived="true") == customers[::-1]
     assert _indexed_names(settings, "bilby") == 3
 
 
@@ -199,6 +221,13 @@ def _reads_customers_by_key(plan: list[str]) -> bool:
     )
 
 
+def _decides_in_the_search_keys(plan: list[str]) -> bool:
+    return any(
+        step.startswith("SEARCH customer_search_keys USING INTEGER PRIMARY KEY (rowid=?)")
+        for step in plan
+    )
+
+
 def _walks_the_list_index(plan: list[str]) -> bool:
     return any(step.startswith(f"SEARCH customers USING INDEX {LIST_INDEX}") for step in plan)
 
@@ -217,6 +246,8 @@ def test_a_rare_substring_is_read_from_the_name_index(loaded: Loaded, cursor: bo
 
     for plan in explained.plans:
         assert _uses_the_name_index(plan), explained.plans
+        # Each candidate's key row decides; customers are read by id for the page's rows.
+        assert _decides_in_the_search_keys(plan), explained.plans
         assert _reads_customers_by_key(plan), explained.plans
         assert not _walks_the_list_index(plan), explained.plans
     assert not _scans_customers(explained.plans)

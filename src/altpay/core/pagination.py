@@ -102,6 +102,25 @@ POSITION_CREATED_AT = "position_created_at"
 POSITION_ID = "position_id"
 
 
+@dataclass(frozen=True, slots=True)
+class ItemsById:
+    """Where a page's items come from when the list's select gives only their ids: ``select``'s
+    rows whose ``id`` is one of the page's, in the page's order (``created_at``, ``id``).
+
+    For a list decided in a narrower table than its items' (SQLite's company-name filter, in
+    its search keys): the page is sorted and cut there, and only its own rows are read.
+    """
+
+    select: Select[Any]
+    created_at: ColumnElement[datetime]
+    id: ColumnElement[str]
+
+    def of(self, page: Select[Any], *, oldest_first: bool) -> Select[Any]:
+        key = (self.created_at, self.id)
+        order = [column.asc() if oldest_first else column.desc() for column in key]
+        return self.select.where(self.id.in_(page)).order_by(*order)
+
+
 class KeysetList:
     """One list's statements: its base select (filters as named parameters) in keyset order.
 
@@ -118,6 +137,7 @@ class KeysetList:
         id: ColumnElement[str],
         *,
         custom_plan: bool = False,
+        items: ItemsById | None = None,
     ) -> None:
         key = tuple_(created_at, id)
         position = tuple_(
@@ -140,16 +160,16 @@ class KeysetList:
         # the probe alone runs then. The first page (after the end of time) has nothing
         # newer to probe for: on SQLite's trigram path the probe was half its cost.
         after = query.where(key < position).order_by(*newest_first).limit(limit)
+        before = query.where(key > position).order_by(*oldest_first).limit(limit)
+        if items is not None:
+            after = items.of(after, oldest_first=False)
+            before = items.of(before, oldest_first=True)
         self.first = ReadQuery(after, **custom)
         self.after = ReadQuery(
             after.add_columns(newer.scalar_subquery().label(BEYOND_CURSOR)), **custom
         )
         self.before = ReadQuery(
-            query.where(key > position)
-            .order_by(*oldest_first)
-            .limit(limit)
-            .add_columns(older.scalar_subquery().label(BEYOND_CURSOR)),
-            **custom,
+            before.add_columns(older.scalar_subquery().label(BEYOND_CURSOR)), **custom
         )
         self.newer, self.older = ReadQuery(newer, **custom), ReadQuery(older, **custom)
 

@@ -63,8 +63,15 @@ Index(
 # The same filter's index on SQLite (migration 0009): FTS5 trigrams of each folded name, keyed
 # by a key of each customer's own, kept by triggers. Tables the metadata does not model (FTS5
 # is a virtual table), so Alembic is told to leave them be; these name their columns for queries.
+# A key's row also holds copies of the columns the filter decides by (migration 0011).
 customer_search_keys = table(
-    "customer_search_keys", column("key", Integer()), column("customer_id", String())
+    "customer_search_keys",
+    column("key", Integer()),
+    column("customer_id", String()),
+    column("account_id", String()),
+    column("created_at", UTCDateTime()),
+    column("archived_at", UTCDateTime()),
+    column("name_folded", String()),
 )
 customer_name_trigrams = table(
     "customer_name_trigrams", column("rowid", Integer()), column("name_folded", String())

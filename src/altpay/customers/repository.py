@@ -23,8 +23,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from altpay.core.db import ReadQuery, SqlConnection, UniqueViolation
-from altpay.core.db.conditions import unindexed
-from altpay.core.pagination import KeysetList
+from altpay.core.pagination import ItemsById, KeysetList
 from altpay.core.replies import reply_columns, reply_items
 from altpay.core.timestamps import shown_timestamp
 from altpay.customers.errors import DuplicateExternalId
@@ -202,13 +201,15 @@ def _trigram_phrase(name_part: str) -> str:
     return '"' + name_part.replace('"', '""') + '"'
 
 
-# SQLite's candidates for a phrase: the customers whose folded names hold its trigrams, from
+# SQLite's candidates for a phrase: the search keys of the names that hold its trigrams, from
 # the FTS5 index of migration 0009 (a superset of the substring's matches: LIKE decides).
-_TRIGRAM_CANDIDATES = customers.c.id.in_(
-    select(customer_search_keys.c.customer_id)
-    .join(customer_name_trigrams, customer_name_trigrams.c.rowid == customer_search_keys.c.key)
-    .where(customer_name_trigrams.c.name_folded.match(bindparam("name_phrase")))
+_TRIGRAM_CANDIDATES = customer_search_keys.c.key.in_(
+    select(customer_name_trigrams.c.rowid).where(
+        customer_name_trigrams.c.name_folded.match(bindparam("name_phrase"))
+    )
 )
+# A page decided in the search keys (migration 0011) is read from customers by id.
+_ITEMS_BY_ID = ItemsById(select(*_REPLY_ITEMS), customers.c.created_at, customers.c.id)
 
 
 @functools.cache
@@ -220,28 +221,38 @@ def _listing(
     by_name: bool,
     from_trigrams: bool,
 ) -> KeysetList:
-    """``from_trigrams`` (SQLite only): the candidates come from the trigram index, each looked
-    up by its primary key; the account's list index is kept out of the planner's choice, as it
-    would walk the whole account testing each row against the candidates."""
-    account = unindexed(customers.c.account_id) if from_trigrams else customers.c.account_id
-    conditions: list[ColumnElement[bool]] = [account == bindparam("account_id")]
+    """``from_trigrams`` (SQLite only): the page is decided in the search keys of the trigram
+    index's candidates, which hold copies of the columns the filter reads, and only its rows
+    are read from customers; reading each candidate's row cost five times as much."""
+    rows = customer_search_keys if from_trigrams else customers
+    conditions: list[ColumnElement[bool]] = [rows.c.account_id == bindparam("account_id")]
     if not include_archived:
-        conditions.append(customers.c.archived_at.is_(None))
+        conditions.append(rows.c.archived_at.is_(None))
     if created_after:
-        conditions.append(customers.c.created_at >= bindparam("created_at_start"))
+        conditions.append(rows.c.created_at >= bindparam("created_at_start"))
     if created_before:
-        conditions.append(customers.c.created_at <= bindparam("created_at_end"))
+        conditions.append(rows.c.created_at <= bindparam("created_at_end"))
     if by_name:
         conditions.append(
-            customers.c.name_folded.like(bindparam("name_part", type_=Substring()), escape="/")
+            rows.c.name_folded.like(bindparam("name_part", type_=Substring()), escape="/")
         )
-    if from_trigrams:
-        conditions.append(_TRIGRAM_CANDIDATES)
-    query = select(*_REPLY_ITEMS).where(*conditions)
     # A word's filter: its best plan depends on how rare the word is (the trigram index, or
     # the newest-first walk), so it is planned for its value every time (issue 5's note).
+    if from_trigrams:
+        conditions.append(_TRIGRAM_CANDIDATES)
+        query = select(customer_search_keys.c.customer_id).where(*conditions)
+        return KeysetList(
+            query=query,
+            created_at=customer_search_keys.c.created_at,
+            id=customer_search_keys.c.customer_id,
+            custom_plan=True,
+            items=_ITEMS_BY_ID,
+        )
     return KeysetList(
-        query=query, created_at=customers.c.created_at, id=customers.c.id, custom_plan=by_name
+        query=select(*_REPLY_ITEMS).where(*conditions),
+        created_at=customers.c.created_at,
+        id=customers.c.id,
+        custom_plan=by_name,
     )
 
 
