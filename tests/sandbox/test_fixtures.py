@@ -172,6 +172,14 @@ def _bad_files(valid: dict[str, Any]) -> dict[str, tuple[str, str]]:
             f"the id {method['id']} appears twice",
         ),
         "a malformed id": (with_last(id="cus_1"), "customers[2].id: must be an id"),
+        "a time at the end of time": (
+            with_last(created_at="9999-12-31T23:59:59.999999Z"),
+            "customers[2].created_at: must be before 9999-12-31T23:59:59.999999Z",
+        ),
+        "a time before the first day in UTC": (
+            with_last(created_at="0001-01-01T00:30:00+01:00"),
+            "customers[2].created_at: is outside the range of dates",
+        ),
     }
 
 
@@ -185,6 +193,8 @@ BAD_FILES = [
     "a default of no method",
     "an id twice",
     "a malformed id",
+    "a time at the end of time",
+    "a time before the first day in UTC",
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Annotated, Literal, Self
 
 from pydantic import (
@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from altpay.core.ids import IdPrefix, is_well_formed
+from altpay.core.pagination import END_OF_TIME
 from altpay.core.timestamps import format_timestamp
 from altpay.customers.address import normalize_address
 from altpay.customers.schemas import CreateCustomerInput
@@ -29,9 +30,22 @@ from altpay.users.schemas import CreateCustomerUserInput
 FORMAT = "altpay-fixtures"
 VERSION = 1
 
+
+def _before_the_end_of_time(value: datetime) -> datetime:
+    # Every list's first page is the page after the end of time (core.pagination): a record
+    # of that very instant would be on no page.
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError as error:  # 0001-01-01T00:30:00+01:00 is before the first UTC day
+        raise ValueError("is outside the range of dates") from error
+    if value >= END_OF_TIME.created_at:
+        raise ValueError(f"must be before {format_timestamp(END_OF_TIME.created_at)}")
+    return value
+
+
 Timestamp = Annotated[
     AwareDatetime,
-    AfterValidator(lambda value: value.astimezone(UTC)),
+    AfterValidator(_before_the_end_of_time),
     PlainSerializer(format_timestamp, return_type=str, when_used="json"),
 ]
 
