@@ -239,8 +239,8 @@ def _configure_sqlite_connection(
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    # SQLite's default cache (2 MiB) held too few pages for a read at 1M customers: the
-    # trigram filter's 1,000 lookups took 8.1 ms with it, 5.4 ms with 64 MiB (docs/performance.md).
+    # SQLite's default cache (2 MiB) held too few pages for the reads of 1M customers: with
+    # 32 MiB a get cost 251 -> 167 us of CPU in-process (docs/performance.md).
     cursor.execute(f"PRAGMA cache_size = -{cache_kib}")
     cursor.close()
 

@@ -36,12 +36,12 @@ _INDEX_NEW_NAME = (
 _COPIES = ", ".join(_COPIED)
 _NEW_VALUES = ", ".join(f"NEW.{name}" for name in _COPIED)
 
-# 0009's, which gave a new key its customer id only.
+# 0009's, which gave a new key its customer id only (its text exactly, for the downgrade).
 _INSERT_BEFORE = f"""
-    AFTER INSERT ON customers BEGIN
-        INSERT INTO customer_search_keys(customer_id) VALUES (NEW.id);
-        {_INDEX_NEW_NAME}
-    END"""
+        AFTER INSERT ON customers BEGIN
+            INSERT INTO customer_search_keys(customer_id) VALUES (NEW.id);
+            {_INDEX_NEW_NAME}
+        END"""
 _INSERT = f"""
     AFTER INSERT ON customers BEGIN
         INSERT INTO customer_search_keys(customer_id, {_COPIES}) VALUES (NEW.id, {_NEW_VALUES});
