@@ -63,16 +63,22 @@ def _text(column: ColumnElement[Any]) -> ColumnElement[Any]:
     if isinstance(value, TypeCoerce) and isinstance(value.type, ShownTimestamp):
         text: ColumnElement[Any] = TimestampText(value.clause)
         null = value.type.null
-        return text if null is None else _coalesce(text, null)
+        return text if null is None else or_text(text, null)
     if not isinstance(value.type, String):
         # SQLite would write a boolean as 0 or 1: a field of another type is shown in Python.
         raise ValueError(f"{column.name} is not text: its JSON is not the database's to write")
     return value
 
 
-def _coalesce(value: ColumnElement[Any], default: str) -> ColumnElement[Any]:
-    quoted = default.replace("'", "''")
-    return func.coalesce(value, literal_column(f"'{quoted}'", String()))
+def text_literal(text: str) -> ColumnElement[str]:
+    """``text`` written into the statement (a reply's own words, such as an empty field)."""
+    quoted = text.replace("'", "''")
+    return literal_column(f"'{quoted}'", String())
+
+
+def or_text(value: ColumnElement[Any], text: str = "") -> ColumnElement[str]:
+    """``value``, or ``text`` where it is null: a reply shows no nulls."""
+    return func.coalesce(value, text_literal(text))
 
 
 class JsonObject(FunctionElement[str]):

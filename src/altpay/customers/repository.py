@@ -15,7 +15,6 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
-    literal_column,
     select,
     update,
 )
@@ -24,7 +23,7 @@ from sqlalchemy.types import TypeDecorator
 
 from altpay.core.db import ReadQuery, SqlConnection, UniqueViolation
 from altpay.core.pagination import ItemsById, KeysetList
-from altpay.core.replies import reply_columns, reply_items
+from altpay.core.replies import or_text, reply_columns, reply_items, text_literal
 from altpay.core.timestamps import shown_timestamp
 from altpay.customers.errors import DuplicateExternalId
 from altpay.customers.models import (
@@ -61,18 +60,11 @@ class CustomerFilters:
     include_archived: bool = False
 
 
-_EMPTY = literal_column("''", String())
-
-
-def _or_empty(value: ColumnElement[Any]) -> ColumnElement[str]:
-    return func.coalesce(value, _EMPTY)
-
-
 # A customer as its reply shows it (core.replies): the columns of GET, the JSON of the list.
 _SHOWN: dict[str, ColumnElement[Any]] = {
-    "external_id": _or_empty(customers.c.external_id),
-    "customer_integration_id": _EMPTY,
-    "default_payment_method_id": _or_empty(customers.c.default_payment_method_id),
+    "external_id": or_text(customers.c.external_id),
+    "customer_integration_id": text_literal(""),
+    "default_payment_method_id": or_text(customers.c.default_payment_method_id),
     "archived_at": shown_timestamp(customers.c.archived_at, null=""),
 }
 _REPLY_COLUMNS = reply_columns(customers, CustomerReply, **_SHOWN)

@@ -31,7 +31,7 @@ FORMAT = "altpay-fixtures"
 VERSION = 1
 
 
-def _before_the_end_of_time(value: datetime) -> datetime:
+def _in_utc_before_the_end_of_time(value: datetime) -> datetime:
     # Every list's first page is the page after the end of time (core.pagination): a record
     # of that very instant would be on no page.
     try:
@@ -45,7 +45,7 @@ def _before_the_end_of_time(value: datetime) -> datetime:
 
 Timestamp = Annotated[
     AwareDatetime,
-    AfterValidator(_before_the_end_of_time),
+    AfterValidator(_in_utc_before_the_end_of_time),
     PlainSerializer(format_timestamp, return_type=str, when_used="json"),
 ]
 
